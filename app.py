@@ -1,0 +1,162 @@
+"""Follow-Through's composition root and command line: console | serve | tick | migrate.
+
+Everything with state (settings, engine, clock, adapters, scheduler) is built here and
+passed in; no module keeps globals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from settings import Settings
+
+log = logging.getLogger("followthrough")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def migrate(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+async def run_console(settings: Settings, start: datetime | None, echo: bool | None) -> int:
+    from bot.console.adapter import ConsoleChat, ConsoleOutput, ConsoleSession, machine_zone, stdin
+    from bot.ports import FixedClock
+    from handlers.context import Context
+    from scheduler.dispatcher import Dispatcher
+    from storage.db import make_engine, make_sessionmaker
+
+    tz = machine_zone()
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=tz)
+    clock = FixedClock(start or datetime.now(UTC))
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    output = ConsoleOutput(sys.stdout, clock, tz)
+    dispatcher = Dispatcher(sessions, {"console": ConsoleChat(output)}, clock)
+    stream = stdin()
+    session = ConsoleSession(
+        ctx=Context(sessions=sessions, clock=clock), clock=clock, output=output, dispatcher=dispatcher, tz=tz,
+        echo=(not stream.isatty()) if echo is None else echo,
+    )
+    if stream.isatty():
+        output.line(
+            f"Follow-Through console ({tz.key}). Type a message or /commit, /accountability help; "
+            ":as NAME to switch person, :time / :advance to move the clock. Ctrl-D exits."
+        )
+    try:
+        await session.run(stream)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def run_tick(settings: Settings, at: datetime | None) -> int:
+    from bot.console.adapter import ConsoleChat, ConsoleOutput, machine_zone
+    from bot.ports import FixedClock, SystemClock
+    from scheduler.dispatcher import Dispatcher
+    from scheduler.jobs import run_due
+    from storage.db import make_engine, make_sessionmaker
+
+    clock = FixedClock(at) if at is not None else SystemClock()
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        report = await run_due(sessions, clock.now())
+        output = ConsoleOutput(sys.stdout, FixedClock(clock.now()), machine_zone())
+        dispatcher = Dispatcher(sessions, {"console": ConsoleChat(output)}, clock, settings.outbox_concurrency)
+        sent = await dispatcher.drain(real_sleep=at is None)
+        log.info("tick at %s: %s; sent %s, retried %s, failed %s", clock.now().isoformat(), report, sent.sent, sent.retried, sent.failed)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def run_serve(settings: Settings, with_scheduler: bool) -> int:
+    from aiohttp import web
+
+    from bot.ports import SystemClock
+    from scheduler.dispatcher import Dispatcher
+    from scheduler.runner import build_scheduler
+    from storage.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    clock = SystemClock()
+    app = web.Application()
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "0.0.0.0", settings.port)
+    await site.start()
+    log.info("serving on port %s", settings.port)
+    scheduler = None
+    if with_scheduler:
+        scheduler = build_scheduler(sessions, Dispatcher(sessions, {}, clock, settings.outbox_concurrency), clock)
+        scheduler.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await runner.cleanup()
+        await engine.dispose()
+    return 0
+
+
+def _instant(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _local(raw: str) -> datetime:
+    return datetime.fromisoformat(raw)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="follow-through", description=__doc__)
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    console = verbs.add_parser("console", help="chat with the bot in the terminal (SQLite, no tokens)")
+    console.add_argument("--start", type=_local, help="start the simulated clock here (local time, e.g. '2026-11-23 08:00')")
+    console.add_argument("--echo", action=argparse.BooleanOptionalAction, default=None, help="echo input lines (default: when not a terminal)")
+    serve = verbs.add_parser("serve", help="the HTTP server (health check today) with the scheduler")
+    serve.add_argument("--no-scheduler", action="store_true")
+    tick = verbs.add_parser("tick", help="one scheduler pass now, or as if at --at; sends what it queued")
+    tick.add_argument("--at", type=_instant, help="an ISO-8601 instant (UTC if no offset is given)")
+    verbs.add_parser("migrate", help="upgrade the database to the newest schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    _configure_logging("WARNING" if args.verb == "console" and settings.log_level.upper() == "INFO" else settings.log_level)
+    migrate(settings)
+    if args.verb == "migrate":
+        print("database is at the newest schema")
+        return 0
+    if args.verb == "console":
+        return asyncio.run(run_console(settings, args.start, args.echo))
+    if args.verb == "tick":
+        return asyncio.run(run_tick(settings, args.at))
+    if args.verb == "serve":
+        return asyncio.run(run_serve(settings, not args.no_scheduler))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

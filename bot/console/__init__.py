@@ -1,0 +1,1 @@
+"""A terminal chat for trying the bot with no tokens."""

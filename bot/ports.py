@@ -1,0 +1,77 @@
+"""Small protocols between the core and the outside world: chat adapters and clocks.
+
+Usage::
+
+    class MyAdapter:
+        platform = "example"
+        async def send(self, to: Address, message: Message) -> str: ...
+        async def update(self, to: Address, ref: str, message: Message) -> None: ...
+
+A send returns an opaque reference (e.g. a Slack channel and ts as JSON) that a
+later `update` takes back to edit the message in place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.messages import Address, Message
+
+
+class ChatAdapter(Protocol):
+    """Delivers neutral messages to one platform."""
+
+    platform: str
+
+    async def send(self, to: Address, message: Message) -> str: ...
+
+    async def update(self, to: Address, ref: str, message: Message) -> None: ...
+
+    def rate_per_second(self, workspace_id: str) -> float: ...
+
+
+class Clock(Protocol):
+    """Tells the time, always as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told: the console and the tests use it."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when.astimezone(UTC)
+
+
+class DeliveryError(Exception):
+    """A send failed; subclasses tell the outbox what to do about it."""
+
+
+class RateLimited(DeliveryError):
+    """The platform said 429: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, detail: str = "") -> None:
+        super().__init__(detail or f"rate limited, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class TransientError(DeliveryError):
+    """A 5xx or a dropped connection: retry with backoff."""
+
+
+class Unreachable(DeliveryError):
+    """The person cannot be messaged (bot uninstalled or blocked): stop trying."""

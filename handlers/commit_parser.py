@@ -1,0 +1,203 @@
+"""Reading `/commit TEXT`: a recurring commitment (a cadence) or a one-off (a due date).
+
+Pure: takes the rep's local "today" and returns either a ParsedCommitment or a
+ParseProblem that says what was understood, what was not, and an example. It never
+raises. Calendar phrases ("Dec 4", "tomorrow", "2026-12-04", "in 3 days") are read by
+dateparser; cadences and weekday names by the rules below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import dateparser
+
+from handlers.schedule_rules import WEEKDAY_NAMES, describe_days
+
+MAX_LENGTH = 300
+MAX_DAYS_AHEAD = 366
+EXAMPLES = "`/commit 20 calls every weekday` or `/commit send Acme the proposal by Friday`"
+
+_DAY = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}
+_DAY_RE = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)"
+_WEEKDAYS = re.compile(
+    r"\b(?:(?:every|each|on)\s+)?(?:week\s?days?|work\s?days?|business days)\b|\bmon(?:day)?\s*(?:-|to|through)\s*fri(?:day)?\b"
+)
+_DAILY = re.compile(r"\b(?:every\s*day|each day|daily|a day|per day|/day|every single day)\b")
+_WEEKLY = re.compile(r"\b(?:every week|each week|weekly|a week|per week|/week)\b")
+_SOME_DAYS = re.compile(
+    rf"\b(?:every|each|on)\s+({_DAY_RE})s?((?:\s*(?:,|and|&|\+)\s*(?:{_DAY_RE})s?)*)\b"
+)
+_DUE = re.compile(r"\b(by|before|due|on|until|no later than)\s+")
+
+
+@dataclass(frozen=True)
+class ParsedCommitment:
+    """What the rep promised and when: exactly one of `cadence_days`, `weekly` or `due_date`."""
+
+    title: str
+    cadence_days: frozenset[int] | None = None
+    weekly: bool = False
+    due_date: date | None = None
+
+    @property
+    def cadence(self) -> str | None:
+        """The stored form: "weekly", "days:0,1,2,3,4", or None for a one-off."""
+        if self.weekly:
+            return "weekly"
+        if self.cadence_days is not None:
+            return "days:" + ",".join(str(d) for d in sorted(self.cadence_days))
+        return None
+
+    def describe_when(self) -> str:
+        return describe_when(self.cadence, self.due_date)
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Why a commitment could not be logged, in words the rep can act on."""
+
+    understood: str
+    problem: str
+    example: str = EXAMPLES
+
+    def message(self) -> str:
+        lead = f"I understood {self.understood}, but {self.problem}" if self.understood else self.problem[0].upper() + self.problem[1:]
+        return f"{lead}\nNothing was saved. Try for example {self.example}."
+
+
+def describe_when(cadence: str | None, due_date: date | None) -> str:
+    """Plain words for a stored cadence or due date."""
+    if due_date is not None:
+        return f"by {WEEKDAY_NAMES[due_date.weekday()]} {due_date:%-d %b %Y}"
+    if cadence == "weekly":
+        return "every week"
+    if cadence and cadence.startswith("days:"):
+        days = frozenset(int(d) for d in cadence[5:].split(",") if d)
+        words = describe_days(days)
+        return words if words in ("weekdays", "every day", "weekends") else f"every {words}"
+    return "no schedule"
+
+
+def parse_commitment(text: str, today: date) -> ParsedCommitment | ParseProblem:
+    """Read one commitment; `today` is the rep's local date."""
+    cleaned = " ".join(str(text).split())
+    if not cleaned:
+        return ParseProblem("", "there is no commitment after /commit.")
+    if len(cleaned) > MAX_LENGTH:
+        return ParseProblem("", f"that is {len(cleaned)} characters long; keep a commitment under {MAX_LENGTH}.")
+    low = cleaned.lower()
+
+    recurring = _read_recurring(low)
+    due = _read_due(cleaned, low, today)
+    if recurring is not None:
+        (start, end), days, weekly = recurring
+        title = _title(cleaned[:start] + " " + cleaned[end:])
+        if not title:
+            return ParseProblem(f"“{cleaned}” as a schedule", "not what you will do.", "`/commit 20 calls every weekday`")
+        return ParsedCommitment(title=title, cadence_days=days, weekly=weekly)
+
+    if due is not None:
+        marker, title, phrase, when = due
+        if when is None:
+            return ParseProblem(
+                f"“{title}”" if title else "",
+                f"not the date “{phrase}”." if title else f"not the date “{phrase}”, nor what you will do.",
+                "`/commit send Acme the proposal by Friday` or `... by 2026-12-04`",
+            )
+        if marker == "before":
+            when -= timedelta(days=1)
+        if when < today:
+            return ParseProblem(
+                f"“{title}” due {WEEKDAY_NAMES[when.weekday()]} {when:%-d %b %Y}",
+                "that date is in the past. Pick today or a later day.",
+                "`/commit " + (title or "send the proposal") + " by Friday`",
+            )
+        if when > today + timedelta(days=MAX_DAYS_AHEAD):
+            return ParseProblem(
+                f"“{title}” due {when:%-d %b %Y}",
+                "that is more than a year away. Break it into nearer steps.",
+            )
+        if not title:
+            return ParseProblem(f"a due date of {when:%-d %b %Y}", "not what you will do by then.")
+        return ParsedCommitment(title=title, due_date=when)
+
+    return ParseProblem(
+        f"“{_title(cleaned)}”",
+        "not when: say how often (every weekday, daily, every week, every Monday) or by when (by Friday, by 2026-12-04).",
+    )
+
+
+def _read_recurring(low: str) -> tuple[tuple[int, int], frozenset[int] | None, bool] | None:
+    m = _WEEKDAYS.search(low)
+    if m:
+        return (m.start(), m.end()), frozenset(range(5)), False
+    m = _SOME_DAYS.search(low)
+    if m:
+        days = {_DAY[m.group(1)]} | {_DAY[d] for d in re.findall(_DAY_RE, m.group(2) or "")}
+        if m.group(0).startswith("on ") and not re.search(rf"{_DAY_RE}s\b", m.group(0)):
+            return None  # "on Friday" is a due date; "on Fridays" repeats
+        return (m.start(), m.end()), frozenset(days), False
+    m = _DAILY.search(low)
+    if m:
+        return (m.start(), m.end()), frozenset(range(7)), False
+    m = _WEEKLY.search(low)
+    if m:
+        return (m.start(), m.end()), None, True
+    return None
+
+
+def _read_due(cleaned: str, low: str, today: date) -> tuple[str, str, str, date | None] | None:
+    """(marker, title, date phrase, date) for the last "by/before/due/on/until DATE" that reads
+    as a date; if none does, the last marker with date None; None if there is no marker."""
+    fallback: tuple[str, str, str, date | None] | None = None
+    for m in reversed(list(_DUE.finditer(low))):
+        phrase = low[m.end():].strip(" .!?,;")
+        parsed = (m.group(1), _title(cleaned[: m.start()]), phrase, _read_date(phrase, today))
+        if parsed[3] is not None:
+            return parsed
+        fallback = fallback or parsed
+    return fallback
+
+
+def _title(raw: str) -> str:
+    return " ".join(raw.split()).strip(" ,.;:-–—!?")
+
+
+def _read_date(phrase: str, today: date) -> date | None:
+    phrase = re.sub(r"^(the\s+)?", "", phrase)
+    phrase = re.sub(r"\s+(at|by)\s+\d{1,2}(:\d{2})?\s*(am|pm)?$", "", phrase)
+    if phrase in ("eod", "end of day", "end of the day", "today", "tonight"):
+        return today
+    if phrase in ("eow", "end of week", "end of the week", "this week"):
+        return today + timedelta(days=(4 - today.weekday()) % 7)
+    if phrase in ("eom", "end of month", "end of the month", "this month"):
+        first_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return first_next - timedelta(days=1)
+    m = re.fullmatch(rf"(this |next |coming |this coming )?({_DAY_RE})", phrase)
+    if m:
+        ahead = (_DAY[m.group(2)] - today.weekday()) % 7
+        if m.group(1) == "next ":
+            monday_next_week = today + timedelta(days=7 - today.weekday())
+            return monday_next_week + timedelta(days=_DAY[m.group(2)])
+        return today + timedelta(days=ahead)
+    try:
+        parsed = dateparser.parse(
+            phrase,
+            languages=["en"],
+            settings={
+                "PREFER_DATES_FROM": "future",
+                "RELATIVE_BASE": datetime.combine(today, time(12, 0)),
+                "REQUIRE_PARTS": ["day"],
+                "RETURN_AS_TIMEZONE_AWARE": False,
+            },
+        )
+    except Exception:  # dateparser is third-party: any failure on odd input means "not understood"
+        return None
+    return parsed.date() if parsed is not None else None

@@ -1,0 +1,15 @@
+"""What every handler is given: the session factory and the clock (built in app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.ports import Clock
+
+
+@dataclass(frozen=True)
+class Context:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock

@@ -1,0 +1,116 @@
+"""The manager's digest: who needs help with what, follow-through rates and trends, streaks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Message, Result
+from handlers import schedule, tone
+from handlers.escalation_rules import counts_as_miss
+from handlers.schedule_rules import local_date_of
+from handlers.terms import current_spec
+from storage.models import CheckIn, Commitment, Person
+from storage.repositories import compare_and_set_next_digest, enqueue, reps_of
+
+WEEK = timedelta(days=7)
+BATCH = 200
+
+
+async def _rate(s: AsyncSession, rep: Person, start: datetime, end: datetime, no_answer_is_miss: bool) -> tuple[int, int]:
+    """(kept, counted) check-ins of `rep` that fell due in [start, end)."""
+    rows = await s.scalars(
+        select(CheckIn.status)
+        .join(Commitment, Commitment.id == CheckIn.commitment_id)
+        .where(Commitment.person_id == rep.id, CheckIn.settled_at.is_not(None), CheckIn.due_at >= start, CheckIn.due_at < end)
+    )
+    kept = counted = 0
+    for status in rows:
+        if status == "yes":
+            kept += 1
+            counted += 1
+        elif status == "no" or (status == "no_answer" and no_answer_is_miss):
+            counted += 1
+    return kept, counted
+
+
+async def build(s: AsyncSession, manager: Person, now: datetime) -> Message:
+    reps = await reps_of(s, manager.id)
+    if not reps:
+        return Message.text("Digest: nobody has named you as their accountability partner yet.")
+    needs_help: list[str] = []
+    praise: list[str] = []
+    rates: list[str] = []
+    for rep in reps:
+        spec, _ = await current_spec(s, rep)
+        kept, counted = await _rate(s, rep, now - WEEK, now, spec.no_answer_is_miss)
+        prev_kept, prev_counted = await _rate(s, rep, now - 2 * WEEK, now - WEEK, spec.no_answer_is_miss)
+        rate = f"{kept}/{counted}" if counted else "no check-ins"
+        trend = ""
+        if counted and prev_counted:
+            delta = kept / counted - prev_kept / prev_counted
+            trend = " ↑" if delta > 0.05 else " ↓" if delta < -0.05 else " →"
+        rates.append(f"{rep.display_name} {rate}{trend}")
+        if not rep.reachable:
+            needs_help.append(f"• {rep.display_name}: I can't reach them any more (the app was removed or blocked).")
+        commitments = list(
+            await s.scalars(select(Commitment).where(Commitment.person_id == rep.id, Commitment.status == "active").order_by(Commitment.seq))
+        )
+        for c in commitments:
+            if c.miss_run >= 1:
+                last_note = await s.scalar(
+                    select(CheckIn.note)
+                    .where(CheckIn.commitment_id == c.id, CheckIn.note.is_not(None))
+                    .order_by(CheckIn.due_at.desc())
+                    .limit(1)
+                )
+                words = f" In their words: “{last_note}”" if last_note else ""
+                needs_help.append(f"• {rep.display_name}: “{c.title}”, missed {c.miss_run} in a row.{words}")
+            elif c.yes_run >= 3:
+                praise.append(f"• {rep.display_name}: “{c.title}”, {c.yes_run} in a row.")
+    summary = "Follow-through, last 7 days: " + ", ".join(rates) + "."
+    if not needs_help:
+        text = f"All on track. {summary}"
+        if praise:
+            text += "\nWorth praising:\n" + "\n".join(praise)
+        return Message.text(text)
+    lines = ["Your weekly digest. Needs your help:", *needs_help]
+    if praise:
+        lines += ["Worth praising:", *praise]
+    lines.append(summary)
+    lines.append("Coaching prompt: " + tone.coaching_prompt(len(needs_help), "them").replace("Ask them", "Ask each of them"))
+    return Message(sections=(Message.text("\n".join(lines)).sections[0],), summary=lines[0])
+
+
+async def show(s: AsyncSession, manager: Person, now: datetime) -> Result:
+    message = await build(s, manager, now)
+    return Result().reply(message.plain_text)
+
+
+async def send_due(s_factory, now: datetime) -> int:  # noqa: ANN001
+    """Queue the digest of every manager whose digest time has come (each once per slot)."""
+    sent = 0
+    async with s_factory() as s:
+        due = list(
+            await s.execute(
+                select(Person.id, Person.digest_next_at)
+                .where(Person.digest_next_at.is_not(None), Person.digest_next_at <= now)
+                .limit(BATCH)
+            )
+        )
+    for person_id, expected in due:
+        async with s_factory() as s, s.begin():
+            manager = await s.get(Person, person_id)
+            if manager is None:
+                continue
+            if not await compare_and_set_next_digest(s, person_id, expected, schedule.next_digest_after(manager, now)):
+                continue
+            if now - expected > timedelta(days=1):
+                continue  # a digest more than a day late is stale; the next one covers the week
+            local_day = local_date_of(expected, schedule.zone(manager))
+            message = await build(s, manager, now)
+            if await enqueue(s, manager, message, now, dedupe_key=f"digest:{manager.id}:{local_day.isoformat()}"):
+                sent += 1
+    return sent

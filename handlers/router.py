@@ -1,0 +1,128 @@
+"""The single entry point adapters call: one incoming action in, one Result out.
+
+Each call is one database transaction: the change and the messages it queues commit
+together, or not at all. A database that is briefly unreachable gets a clear reply and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Result
+from handlers import checkins, commitments, digest, help, managers, terms
+from handlers.context import Context
+from handlers.incoming import ButtonClick, Command, Incoming, TextMessage
+from storage.models import Person
+from storage.repositories import get_or_create_person, reps_of
+
+log = logging.getLogger(__name__)
+
+DATABASE_DOWN = (
+    "Sorry, I couldn't reach my database just now, so nothing was saved. Please try again in a minute."
+)
+
+GREETING = (
+    "Hi {name}! I'm Follow-Through. I help you keep the commitments you make, on your own terms: "
+    "I check in when you choose, in the tone you choose, and your manager hears only what you decide."
+)
+
+
+async def handle(ctx: Context, incoming: Incoming) -> Result:
+    now = ctx.clock.now()
+    try:
+        async with ctx.sessions() as s, s.begin():
+            return await _dispatch(s, incoming, now)
+    except (OperationalError, DBAPIError, OSError) as error:
+        log.warning("database unavailable while handling %s: %s", type(incoming).__name__, error)
+        return Result().reply(DATABASE_DOWN)
+
+
+async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> tuple[Person, bool]:
+    actor = incoming.actor
+    person, created = await get_or_create_person(s, actor.address, actor.display_name, actor.tz, now)
+    if actor.tz and person.tz != actor.tz:
+        person.tz = actor.tz
+        spec, _ = await terms.current_spec(s, person)
+        from handlers import schedule
+
+        await schedule.reschedule_checkins(s, person, spec, now)
+    return person, created
+
+
+async def _dispatch(s: AsyncSession, incoming: Incoming, now: datetime) -> Result:
+    person, _ = await ensure_person(s, incoming, now)
+    first_contact = not person.greeted
+    person.greeted = True
+    if isinstance(incoming, ButtonClick):
+        return await _click(s, person, incoming, now)
+    if isinstance(incoming, TextMessage):
+        if first_contact:
+            return terms.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
+        if checkins.awaiting_note(person):
+            return await checkins.on_note(s, person, incoming.text, now)
+        if terms.in_flow(person):
+            return await terms.on_text(s, person, incoming.text, now)
+        return help.help_text("I only understand commands; nothing was changed.")
+    result = await _command(s, person, incoming, now)
+    if first_contact:
+        intro = GREETING.format(name=person.display_name) + " " + terms.defaults_notice()
+        result.items.insert(0, Result().reply(intro).items[0])
+    return result
+
+
+async def _click(s: AsyncSession, person: Person, click: ButtonClick, now: datetime) -> Result:
+    handlers = {
+        checkins.ANSWER_ACTION: checkins.on_answer,
+        checkins.NUDGE_ACTION: checkins.on_nudge,
+        terms.ACTION: terms.on_click,
+        managers.LINK_ACTION: managers.on_link_click,
+        commitments.PROPOSAL_ACTION: commitments.on_proposal_click,
+    }
+    handler = handlers.get(click.action)
+    if handler is None:
+        return Result().reply("That button is from an older version of me and no longer works. Nothing changed.")
+    return await handler(s, person, click.value, now)
+
+
+async def _command(s: AsyncSession, person: Person, command: Command, now: datetime) -> Result:
+    if command.name == "commit":
+        return await commitments.commit(s, person, command.text, command.mentions, now)
+    if command.name != "accountability":
+        return help.help_text(f"I don't know the command `/{command.name}`.")
+    verb, _, rest = command.text.strip().partition(" ")
+    verb = verb.lower()
+    rest = rest.strip()
+    if verb == "":
+        return await help.overview(s, person)
+    if verb == "help":
+        return help.help_text()
+    if verb == "terms":
+        return terms.start(person, Result(), "Let's set your terms. Every answer is yours to change later.")
+    if verb == "list":
+        return await commitments.list_(s, person)
+    if verb == "done":
+        return await commitments.done(s, person, rest, now)
+    if verb == "drop":
+        return await commitments.drop(s, person, rest, now)
+    if verb == "edit":
+        return await commitments.edit(s, person, rest, now)
+    if verb == "pause":
+        if rest.lstrip("#").isdigit():
+            return await commitments.set_paused(s, person, rest, now, paused=True)
+        return await managers.pause(s, person, rest, now)
+    if verb == "resume":
+        if rest.lstrip("#").isdigit():
+            return await commitments.set_paused(s, person, rest, now, paused=False)
+        return await managers.resume(s, person, now)
+    if verb == "manager":
+        return await managers.name_manager(s, person, command.mentions, now)
+    if verb in ("team", "digest"):
+        if not await reps_of(s, person.id):
+            return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")
+        return await digest.show(s, person, now)
+    return help.help_text(f"I didn't understand `/accountability {command.text.strip()}`. Nothing was changed.")

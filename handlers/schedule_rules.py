@@ -1,0 +1,131 @@
+"""When check-ins are due: pure functions over dates, times and zones (no I/O).
+
+All results are aware UTC datetimes. Local times that do not exist (the hour skipped
+when clocks spring forward) map to the same wall time on the old offset, i.e. they
+slide forward by the size of the gap; ambiguous local times (the repeated hour in
+autumn) take their first occurrence. Either way each local day has exactly one slot.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SEARCH_DAYS = 800
+
+
+def local_instant(local_date: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of wall time `at` on `local_date` in `tz`."""
+    return datetime.combine(local_date, at).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def end_of_local_day(local_date: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant the rep's day ends: the next local midnight."""
+    return local_instant(local_date + timedelta(days=1), time(0, 0), tz)
+
+
+def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
+    return instant.astimezone(tz).date()
+
+
+def is_paused(local_date: date, paused_until: date | None) -> bool:
+    return paused_until is not None and local_date <= paused_until
+
+
+def next_slot_after(
+    after: datetime,
+    tz: ZoneInfo,
+    days: frozenset[int],
+    at: time,
+    paused_until: date | None = None,
+) -> datetime | None:
+    """The first check-in instant strictly after `after`, or None if the rep has no check-in days."""
+    if not days:
+        return None
+    start = local_date_of(after, tz) - timedelta(days=1)
+    for offset in range(_SEARCH_DAYS):
+        day = start + timedelta(days=offset)
+        if day.weekday() not in days or is_paused(day, paused_until):
+            continue
+        slot = local_instant(day, at, tz)
+        if slot > after:
+            return slot
+    return None
+
+
+def latest_slot_at_or_before(
+    now: datetime,
+    tz: ZoneInfo,
+    days: frozenset[int],
+    at: time,
+    paused_until: date | None = None,
+) -> datetime | None:
+    """The most recent check-in instant at or before `now` (used to catch up once after downtime)."""
+    if not days:
+        return None
+    start = local_date_of(now, tz) + timedelta(days=1)
+    for offset in range(8):
+        day = start - timedelta(days=offset)
+        if day.weekday() not in days or is_paused(day, paused_until):
+            continue
+        slot = local_instant(day, at, tz)
+        if slot <= now:
+            return slot
+    return None
+
+
+def weekly_period(local_date: date) -> str:
+    year, week, _ = local_date.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def is_last_checkin_day_of_week(local_date: date, checkin_days: frozenset[int]) -> bool:
+    return not any(d > local_date.weekday() for d in checkin_days)
+
+
+def period_for(
+    *,
+    cadence_days: frozenset[int] | None,
+    weekly: bool,
+    due_date: date | None,
+    slot_date: date,
+    checkin_days: frozenset[int],
+) -> str | None:
+    """The period a commitment is asked about at a check-in on `slot_date`, or None if not due.
+
+    Day-based commitments are asked about on their own days; weekly ones at the last
+    check-in day of the ISO week; one-offs from their due date on, until answered Yes.
+    """
+    if due_date is not None:
+        return slot_date.isoformat() if due_date <= slot_date else None
+    if weekly:
+        return weekly_period(slot_date) if is_last_checkin_day_of_week(slot_date, checkin_days) else None
+    if cadence_days is not None and slot_date.weekday() in cadence_days:
+        return slot_date.isoformat()
+    return None
+
+
+def parse_days(raw: str) -> frozenset[int]:
+    """Stored form "0,1,2" (Monday is 0) to a set."""
+    return frozenset(int(part) for part in raw.split(",") if part.strip() != "")
+
+
+def format_days(days: frozenset[int]) -> str:
+    return ",".join(str(d) for d in sorted(days))
+
+
+def describe_days(days: frozenset[int]) -> str:
+    """Plain words: "weekdays", "every day", "Mon, Wed and Fri"."""
+    if days == frozenset(range(5)):
+        return "weekdays"
+    if days == frozenset(range(7)):
+        return "every day"
+    if days == frozenset({5, 6}):
+        return "weekends"
+    names = [WEEKDAY_NAMES[d] for d in sorted(days)]
+    if not names:
+        return "no days"
+    if len(names) == 1:
+        return names[0] + "days" if names[0] != "Wed" else "Wednesdays"
+    return ", ".join(names[:-1]) + " and " + names[-1]

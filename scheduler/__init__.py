@@ -1,0 +1,1 @@
+"""APScheduler wiring and the idempotent jobs it ticks: due check-ins, day closes, digests, the outbox."""

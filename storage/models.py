@@ -1,0 +1,197 @@
+"""The schema as SQLAlchemy 2 typed models. Alembic migrations are generated from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Person(Base):
+    """Anyone the bot talks to, identified per platform; reps and managers alike."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(200))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    greeted: Mapped[bool] = mapped_column(Boolean, default=False)
+    conversation_state: Mapped[str | None] = mapped_column(Text, default=None)
+    paused_until: Mapped[date | None] = mapped_column(Date, default=None)
+    next_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    digest_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ManagerLink(Base):
+    """A rep naming someone as their accountability partner; the named person may decline."""
+
+    __tablename__ = "manager_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    rep: Mapped[Person] = relationship(foreign_keys=[rep_id])
+    manager: Mapped[Person] = relationship(foreign_keys=[manager_id])
+
+
+class Terms(Base):
+    """One version of a rep's accountability terms; every change is a new row."""
+
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("person_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    checkin_days: Mapped[str] = mapped_column(String(32))
+    checkin_time: Mapped[str] = mapped_column(String(5))
+    tone: Mapped[str] = mapped_column(String(16))
+    reflect_on_miss: Mapped[bool] = mapped_column(Boolean)
+    nudge_later: Mapped[bool] = mapped_column(Boolean)
+    escalate_after: Mapped[int | None] = mapped_column(Integer)
+    no_answer_is_miss: Mapped[bool] = mapped_column(Boolean)
+    share_streak_every: Mapped[int | None] = mapped_column(Integer)
+    share_oneoff_wins: Mapped[bool] = mapped_column(Boolean)
+    support_words: Mapped[str | None] = mapped_column(Text)
+    followup_words: Mapped[str | None] = mapped_column(Text)
+
+
+class Commitment(Base):
+    """Something a rep promised: recurring (cadence) or one-off (due date)."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (UniqueConstraint("person_id", "seq"), Index(None, "person_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    cadence: Mapped[str | None] = mapped_column(String(32))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    miss_run: Mapped[int] = mapped_column(Integer, default=0)
+    yes_run: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_in_run: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class Prompt(Base):
+    """One check-in message to a rep at one scheduled slot; it lists that slot's check-ins."""
+
+    __tablename__ = "prompt"
+    __table_args__ = (UniqueConstraint("person_id", "slot_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    local_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CheckIn(Base):
+    """The answer for one commitment in one period: pending, yes, no or no answer."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "period"),
+        Index(None, "settled_at", "closes_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id", ondelete="CASCADE"))
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompt.id", ondelete="SET NULL"), index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    awaiting_note: Mapped[bool] = mapped_column(Boolean, default=False)
+    awaiting_nudge: Mapped[bool] = mapped_column(Boolean, default=False)
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    commitment: Mapped[Commitment] = relationship()
+
+
+class Notice(Base):
+    """What a manager was told about a rep (escalations, wins): the rep can read all of it."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Outbox(Base):
+    """A message waiting to be sent (or an edit of one already sent); the dispatcher drains it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(8), default="send")
+    message_json: Mapped[str] = mapped_column(Text)
+    message_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    platform_ref: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
