@@ -261,6 +261,21 @@ async def _refresh(s: AsyncSession, person: Person, checkin: CheckIn, spec: Term
         result.add(Update(prompt_key(prompt.id), await render_prompt(s, person, prompt, spec)))
 
 
+async def _update_prompt_later(s: AsyncSession, person: Person, checkin: CheckIn, now: datetime) -> None:
+    """Queue an in-place edit of the check-in message so its closed buttons show `no answer`."""
+    if checkin.prompt_id is None:
+        return
+    prompt = await s.get(Prompt, checkin.prompt_id)
+    if prompt is None:
+        return
+    await s.flush()
+    spec, _ = await current_spec(s, person)
+    await enqueue(
+        s, person, await render_prompt(s, person, prompt, spec), now,
+        operation="update", message_key=prompt_key(prompt.id), dedupe_key=f"closed:{checkin.id}",
+    )
+
+
 async def close_days(s_factory, now: datetime) -> int:  # noqa: ANN001
     """Settle every check-in whose day has ended: unanswered ones become `no answer`."""
     closed = 0
@@ -284,6 +299,7 @@ async def close_days(s_factory, now: datetime) -> int:  # noqa: ANN001
                 continue
             if checkin.status == "pending":
                 checkin.status = "no_answer"
+                await _update_prompt_later(s, person, checkin, now)
             if checkin.awaiting_note and awaiting_note(person):
                 person.conversation_state = None
             spec, _ = await current_spec(s, person)

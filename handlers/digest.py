@@ -36,11 +36,12 @@ async def _rate(s: AsyncSession, rep: Person, start: datetime, end: datetime, no
     return kept, counted
 
 
-async def build(s: AsyncSession, manager: Person, now: datetime) -> Message:
+async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Your weekly digest.") -> Message:
     reps = await reps_of(s, manager.id)
     if not reps:
         return Message.text("Digest: nobody has named you as their accountability partner yet.")
     needs_help: list[str] = []
+    needing: list[str] = []
     praise: list[str] = []
     rates: list[str] = []
     for rep in reps:
@@ -68,24 +69,25 @@ async def build(s: AsyncSession, manager: Person, now: datetime) -> Message:
                 )
                 words = f" In their words: “{last_note}”" if last_note else ""
                 needs_help.append(f"• {rep.display_name}: “{c.title}”, missed {c.miss_run} in a row.{words}")
+                needing.append(rep.display_name)
             elif c.yes_run >= 3:
                 praise.append(f"• {rep.display_name}: “{c.title}”, {c.yes_run} in a row.")
     summary = "Follow-through, last 7 days: " + ", ".join(rates) + "."
     if not needs_help:
-        text = f"All on track. {summary}"
+        text = f"{title} All on track. {summary}"
         if praise:
             text += "\nWorth praising:\n" + "\n".join(praise)
         return Message.text(text)
-    lines = ["Your weekly digest. Needs your help:", *needs_help]
+    lines = [f"{title} Needs your help:", *needs_help]
     if praise:
         lines += ["Worth praising:", *praise]
     lines.append(summary)
-    lines.append("Coaching prompt: " + tone.coaching_prompt(len(needs_help), "them").replace("Ask them", "Ask each of them"))
+    lines.append("Coaching prompt: " + tone.coaching_prompt(len(needs_help), needing[0] if needing else "them"))
     return Message(sections=(Message.text("\n".join(lines)).sections[0],), summary=lines[0])
 
 
-async def show(s: AsyncSession, manager: Person, now: datetime) -> Result:
-    message = await build(s, manager, now)
+async def show(s: AsyncSession, manager: Person, now: datetime, title: str) -> Result:
+    message = await build(s, manager, now, title)
     return Result().reply(message.plain_text)
 
 

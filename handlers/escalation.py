@@ -64,7 +64,7 @@ async def oneoff_kept(
     await _tell_manager(
         s, rep, commitment, "win", now,
         f"🎉 {rep.display_name} kept a promise: “{commitment.title}”{when}.",
-        checkin.note if checkin else None, tone.win_prompt(commitment.id, rep.display_name),
+        checkin.note if checkin else None, tone.kept_prompt(commitment.id, rep.display_name),
         dedupe=f"kept:{commitment.id}",
     )
 
@@ -86,7 +86,7 @@ async def _escalate(
     headline = (
         f"{rep.display_name} has missed “{commitment.title}” ({describe_when(commitment.cadence, commitment.due_date)}) "
         f"{n} time{'s' if n != 1 else ''} in a row ({days}). "
-        f"{rep.display_name} asked me to tell you at {spec.escalate_after}."
+        f"{rep.display_name} asked me to tell you after {spec.escalate_after} in a row."
     )
     words = " / ".join(notes) if notes else None
     await _tell_manager(

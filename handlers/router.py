@@ -124,5 +124,5 @@ async def _command(s: AsyncSession, person: Person, command: Command, now: datet
     if verb in ("team", "digest"):
         if not await reps_of(s, person.id):
             return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")
-        return await digest.show(s, person, now)
+        return await digest.show(s, person, now, "Your team right now." if verb == "team" else "Your digest.")
     return help.help_text(f"I didn't understand `/accountability {command.text.strip()}`. Nothing was changed.")

@@ -10,13 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Button, Result
 from handlers import schedule
-from handlers.schedule_rules import format_days, parse_days
+from handlers.schedule_rules import describe_days, format_days, parse_days
 from handlers.terms_rules import (
     DEFAULT_TERMS,
     QUESTION_1,
     QUESTION_2,
+    TONES,
     TermsSpec,
     describe,
+    describe_escalation,
+    describe_followup,
     read_days,
     read_followup,
     read_threshold,
@@ -296,10 +299,31 @@ async def on_text(s: AsyncSession, person: Person, text: str, now: datetime) -> 
     if step is None:
         person.conversation_state = None
         return result
+    before = dict(draft)
     error = _read_free_text(step, text, draft)
     if error:
         result.reply(error)
+    elif ack := _acknowledge(before, draft):
+        result.reply(ack)
     return await _advance(s, person, draft, now, result)
+
+
+def _acknowledge(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """Say back what was read from the rep's own words, so they can see it was understood."""
+    heard = []
+    if "days" in after and "days" not in before:
+        heard.append(describe_days(frozenset(after["days"])))
+    if "time" in after and "time" not in before:
+        heard.append(f"at {after['time']}")
+    if "tone" in after and "tone" not in before:
+        heard.append(TONES[after["tone"]])
+    if "reflect" in after and "reflect" not in before:
+        spec = DEFAULT_TERMS.with_changes(reflect_on_miss=after["reflect"], nudge_later=after["nudge"])
+        heard.append(f"after a No, {describe_followup(spec)}")
+    if "escalate_after" in after and "escalate_after" not in before:
+        spec = DEFAULT_TERMS.with_changes(escalate_after=after["escalate_after"])
+        heard.append(describe_escalation(spec))
+    return "Got it: " + ", ".join(heard) + "." if heard else None
 
 
 async def on_click(s: AsyncSession, person: Person, value: str, now: datetime) -> Result:

@@ -54,3 +54,13 @@ def coaching_prompt(seed: int, name: str) -> str:
 
 def win_prompt(seed: int, name: str) -> str:
     return WIN_PROMPTS[seed % len(WIN_PROMPTS)].format(name=name)
+
+
+KEPT_PROMPTS = (
+    "Ask {name} how they made it happen on time, and what they would do the same way next time.",
+    "Tell {name} what this promise kept made possible; recognition that is specific gets repeated.",
+)
+
+
+def kept_prompt(seed: int, name: str) -> str:
+    return KEPT_PROMPTS[seed % len(KEPT_PROMPTS)].format(name=name)

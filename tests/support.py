@@ -1,0 +1,127 @@
+"""Shared helpers for the storage, tick and dispatcher tests.
+
+* `Database`: an engine and session factory on a migrated database, disposed on exit.
+* `FakeChat`: a *platform* adapter (our `bot.ports.ChatAdapter` protocol) standing in for
+  Slack/Teams. It records every message it is asked to deliver and can be told to fail
+  the next sends to someone with `RateLimited`, `TransientError` or `Unreachable`.
+* `rep` / `commit`: people and commitments made through the real handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.messages import Address, Message
+from bot.ports import FixedClock
+from handlers.context import Context
+from handlers.incoming import Actor, Command
+from handlers.router import handle
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+
+PLATFORM = "test"
+BERLIN = "Europe/Berlin"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+async def migrate(url: str) -> None:
+    """Alembic drives its own event loop for async drivers: run it in a thread."""
+    await asyncio.to_thread(upgrade, url)
+
+
+class Database:
+    """`async with Database(url) as db:` gives `db.engine` and `db.sessions`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = make_engine(url)
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.engine.dispose()
+
+    async def count(self, model: Any, *where: Any) -> int:
+        async with self.sessions() as s:
+            return int(await s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+    async def all(self, model: Any, *where: Any, order_by: Any = None) -> list[Any]:
+        async with self.sessions() as s:
+            query = select(model).where(*where)
+            if order_by is not None:
+                query = query.order_by(order_by)
+            return list(await s.scalars(query))
+
+
+def actor(n: int = 1, *, platform: str = PLATFORM, workspace: str = "T1", tz: str = BERLIN) -> Actor:
+    if n == 1 and platform == PLATFORM and workspace == "T1":
+        return Actor(Address(platform, workspace, "U1"), "Mona", tz)
+    return Actor(Address(platform, workspace, f"U{n}"), f"Rep{n}", tz)
+
+
+async def commit(
+    sessions: async_sessionmaker[AsyncSession], who: Actor, text: str, at: datetime
+) -> str:
+    """`/commit TEXT` as `who` at instant `at`, through the real router; returns the reply text."""
+    result = await handle(Context(sessions=sessions, clock=FixedClock(at)), Command(who, "commit", text))
+    return "\n".join(item.message.plain_text for item in result.items)
+
+
+@dataclass
+class Delivery:
+    to: Address
+    message: Message
+    ref: str
+
+
+@dataclass
+class FakeChat:
+    """A recording platform adapter. `fail(user_id, error, ...)` makes the next sends to that
+    user raise those errors, one per send attempt, in order."""
+
+    platform: str = PLATFORM
+    rate: float = 1000.0
+    yield_on_send: bool = True
+    sent: list[Delivery] = field(default_factory=list)
+    updated: list[Delivery] = field(default_factory=list)
+    attempts: list[Address] = field(default_factory=list)
+    rate_asked: list[str] = field(default_factory=list)
+    send_times: list[float] = field(default_factory=list)
+    _failures: dict[str, list[Exception]] = field(default_factory=lambda: defaultdict(list))
+
+    def fail(self, user_id: str, *errors: Exception) -> None:
+        self._failures[user_id].extend(errors)
+
+    async def send(self, to: Address, message: Message) -> str:
+        self.attempts.append(to)
+        if self.yield_on_send:
+            await asyncio.sleep(0)  # let concurrent senders interleave, as a network call would
+        pending = self._failures.get(to.user_id)
+        if pending:
+            raise pending.pop(0)
+        ref = f"ref-{len(self.sent) + 1}"
+        self.sent.append(Delivery(to, message, ref))
+        self.send_times.append(asyncio.get_running_loop().time())
+        return ref
+
+    async def update(self, to: Address, ref: str, message: Message) -> None:
+        self.updated.append(Delivery(to, message, ref))
+
+    def rate_per_second(self, workspace_id: str) -> float:
+        self.rate_asked.append(workspace_id)
+        return self.rate
+
+    def texts_to(self, user_id: str) -> list[str]:
+        return [d.message.plain_text for d in self.sent if d.to.user_id == user_id]
