@@ -67,7 +67,7 @@ def describe_followup(spec: TermsSpec) -> str:
 def describe_escalation(spec: TermsSpec, *, to_manager: bool = False) -> str:
     who, hears = ("you", "hear") if to_manager else ("your manager", "hears")
     if spec.escalate_after is None:
-        return f"{who} never {hears.rstrip('s')} about misses from me"
+        return f"{who} never {hears} about misses from me"
     n = spec.escalate_after
     return f"{who} {hears} after {n} miss{'es' if n != 1 else ''} in a row on the same commitment"
 
