@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -108,8 +109,13 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     if with_scheduler:
         scheduler = build_scheduler(sessions, Dispatcher(sessions, {}, clock, settings.outbox_concurrency), clock)
         scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("shutting down")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
