@@ -13,7 +13,6 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from settings import Settings
 
@@ -31,7 +30,13 @@ def migrate(settings: Settings) -> None:
 
 
 async def run_console(settings: Settings, start: datetime | None, echo: bool | None) -> int:
-    from bot.console.adapter import ConsoleChat, ConsoleOutput, ConsoleSession, machine_zone, stdin
+    from bot.console.adapter import (
+        ConsoleChat,
+        ConsoleOutput,
+        ConsoleSession,
+        machine_zone,
+        stdin,
+    )
     from bot.ports import FixedClock
     from handlers.context import Context
     from scheduler.dispatcher import Dispatcher

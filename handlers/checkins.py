@@ -13,12 +13,12 @@ from bot.messages import Button, Message, Result, Section, Update
 from handlers import escalation, schedule, tone
 from handlers.commit_parser import describe_when
 from handlers.schedule_rules import (
+    WEEKDAY_NAMES,
     end_of_local_day,
     latest_slot_at_or_before,
     local_date_of,
     next_slot_after,
     period_for,
-    WEEKDAY_NAMES,
 )
 from handlers.terms import current_spec
 from handlers.terms_rules import TermsSpec
@@ -219,7 +219,11 @@ async def on_note(s: AsyncSession, person: Person, text: str, now: datetime) -> 
 
 
 def awaiting_note(person: Person) -> bool:
-    return bool(person.conversation_state) and json.loads(person.conversation_state).get("flow") == "note"
+    """Is the rep's next plain message their answer to "what got in the way?"."""
+    if not person.conversation_state:
+        return False
+    state = json.loads(person.conversation_state)
+    return isinstance(state, dict) and state.get("flow") == "note"
 
 
 async def on_nudge(s: AsyncSession, person: Person, value: str, now: datetime) -> Result:

@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Address, Button, Message, Result
 from handlers import escalation, schedule
-from handlers.commit_parser import ParsedCommitment, ParseProblem, describe_when, parse_commitment
+from handlers.commit_parser import (
+    ParsedCommitment,
+    ParseProblem,
+    describe_when,
+    parse_commitment,
+)
 from handlers.terms import current_spec
 from storage.models import Commitment, Person
 from storage.repositories import (

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Message, Result
 from handlers import schedule, tone
-from handlers.escalation_rules import counts_as_miss
 from handlers.schedule_rules import local_date_of
 from handlers.terms import current_spec
 from storage.models import CheckIn, Commitment, Person

@@ -89,19 +89,21 @@ class Delivery:
 @dataclass
 class FakeChat:
     """A recording platform adapter. `fail(user_id, error, ...)` makes the next sends to that
-    user raise those errors, one per send attempt, in order."""
+    user raise those errors, one per send attempt, in order (None in the list: that attempt
+    succeeds). `rates` overrides the per-second rate for some workspaces."""
 
     platform: str = PLATFORM
     rate: float = 1000.0
+    rates: dict[str, float] = field(default_factory=dict)
     yield_on_send: bool = True
     sent: list[Delivery] = field(default_factory=list)
     updated: list[Delivery] = field(default_factory=list)
     attempts: list[Address] = field(default_factory=list)
     rate_asked: list[str] = field(default_factory=list)
     send_times: list[float] = field(default_factory=list)
-    _failures: dict[str, list[Exception]] = field(default_factory=lambda: defaultdict(list))
+    _failures: dict[str, list[Exception | None]] = field(default_factory=lambda: defaultdict(list))
 
-    def fail(self, user_id: str, *errors: Exception) -> None:
+    def fail(self, user_id: str, *errors: Exception | None) -> None:
         self._failures[user_id].extend(errors)
 
     async def send(self, to: Address, message: Message) -> str:
@@ -110,7 +112,9 @@ class FakeChat:
             await asyncio.sleep(0)  # let concurrent senders interleave, as a network call would
         pending = self._failures.get(to.user_id)
         if pending:
-            raise pending.pop(0)
+            error = pending.pop(0)
+            if error is not None:
+                raise error
         ref = f"ref-{len(self.sent) + 1}"
         self.sent.append(Delivery(to, message, ref))
         self.send_times.append(asyncio.get_running_loop().time())
@@ -121,7 +125,7 @@ class FakeChat:
 
     def rate_per_second(self, workspace_id: str) -> float:
         self.rate_asked.append(workspace_id)
-        return self.rate
+        return self.rates.get(workspace_id, self.rate)
 
     def texts_to(self, user_id: str) -> list[str]:
         return [d.message.plain_text for d in self.sent if d.to.user_id == user_id]
