@@ -34,7 +34,9 @@ _WEEKLY = re.compile(r"\b(?:every week|each week|weekly|a week|per week|/week)\b
 _SOME_DAYS = re.compile(
     rf"\b(?:every|each|on)\s+({_DAY_RE})s?((?:\s*(?:,|and|&|\+)\s*(?:{_DAY_RE})s?)*)\b"
 )
-_DUE = re.compile(r"\b(by|before|due|on|until|no later than)\s+")
+_DUE = re.compile(
+    r"\b(by|before|due|on|until|no later than|in(?=\s+(?:\d+|a|an|one|two|three)\s+(?:days?|weeks?|months?)\b))\s+"
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def parse_commitment(text: str, today: date) -> ParsedCommitment | ParseProblem:
                 "`/commit send Acme the proposal by Friday` or `... by 2026-12-04`",
             )
         if marker == "before":
-            when -= timedelta(days=1)
+            when = when - timedelta(days=1) if when > date.min else when
         if when < today:
             return ParseProblem(
                 f"“{title}” due {WEEKDAY_NAMES[when.weekday()]} {when:%-d %b %Y}",
@@ -159,6 +161,8 @@ def _read_due(cleaned: str, low: str, today: date) -> tuple[str, str, str, date 
     fallback: tuple[str, str, str, date | None] | None = None
     for m in reversed(list(_DUE.finditer(low))):
         phrase = low[m.end():].strip(" .!?,;")
+        if m.group(1) == "in":
+            phrase = "in " + phrase
         parsed = (m.group(1), _title(cleaned[: m.start()]), phrase, _read_date(phrase, today))
         if parsed[3] is not None:
             return parsed

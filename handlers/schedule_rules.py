@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SEARCH_DAYS = 800
 
 
@@ -65,7 +66,7 @@ def latest_slot_at_or_before(
     if not days:
         return None
     start = local_date_of(now, tz) + timedelta(days=1)
-    for offset in range(8):
+    for offset in range(9):
         day = start - timedelta(days=offset)
         if day.weekday() not in days or is_paused(day, paused_until):
             continue
@@ -127,5 +128,5 @@ def describe_days(days: frozenset[int]) -> str:
     if not names:
         return "no days"
     if len(names) == 1:
-        return names[0] + "days" if names[0] != "Wed" else "Wednesdays"
+        return _FULL_DAY_NAMES[next(iter(days))] + "s"
     return ", ".join(names[:-1]) + " and " + names[-1]

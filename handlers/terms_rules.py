@@ -121,8 +121,8 @@ def read_days(text: str) -> frozenset[int] | None:
     span = re.search(rf"\b({_DAY_RE})s?\s*(?:-|to|through|thru|until)\s*({_DAY_RE})s?\b", low)
     if span:
         first, last = _DAY_WORDS[span.group(1)], _DAY_WORDS[span.group(2)]
-        if first <= last:
-            return frozenset(range(first, last + 1))
+        length = (last - first) % 7 + 1
+        return frozenset((first + i) % 7 for i in range(length))
     found = {_DAY_WORDS[m] for m in re.findall(rf"\b({_DAY_RE})s?\b", low)}
     return frozenset(found) if found else None
 
@@ -175,14 +175,16 @@ def read_followup(text: str) -> tuple[bool, bool] | None:
 def read_threshold(text: str) -> tuple[bool, int | None]:
     """(found, N) where N is misses in a row before the manager hears, None meaning never."""
     low = text.lower()
-    if re.search(r"\b(never|don'?t|do not)\s+(tell|involve|bother|escalate|loop in|notify)\b", low):
-        return True, None
     m = re.search(r"\bafter\s+(\d|one|two|three|four|five)\s+(?:misses|missed|miss|no'?s|strikes|days)", low)
     if m:
         raw = m.group(1)
         n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
         if 1 <= n <= 5:
             return True, n
+    if re.search(r"\b(never|don'?t|do not)\s+(tell|involve|bother|escalate|loop in|notify)\s+(my |the )?(manager|boss|lead)", low):
+        return True, None
+    if re.search(r"\bnever\s+(tell|involve|escalate|notify)\b", low):
+        return True, None
     if re.search(r"\bfirst (miss|time)\b", low):
         return True, 1
     return False, None

@@ -12,7 +12,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from handlers.commit_parser import MAX_LENGTH, ParsedCommitment, ParseProblem, parse_commitment
+from handlers.commit_parser import (
+    MAX_LENGTH,
+    ParsedCommitment,
+    ParseProblem,
+    parse_commitment,
+)
 
 TODAY = date(2026, 11, 23)  # a Monday
 WEEKDAYS = frozenset(range(5))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -110,7 +111,7 @@ def test_daily_0900_walk_across_transition(case: DstCase) -> None:
     assert all(s.astimezone(tz).time() == NINE for s in slots)
     assert all(s.tzinfo is not None and s.utcoffset() == timedelta(0) for s in slots)
     # strictly increasing
-    assert all(a < b for a, b in zip(slots, slots[1:]))
+    assert all(a < b for a, b in pairwise(slots))
     # the hand-computed UTC instants around the transition
     by_date = dict(zip(local_dates, slots))
     assert by_date[case.transition_day - timedelta(days=1)] == case.expected_day_before
@@ -183,14 +184,16 @@ def test_nonexistent_and_ambiguous_times_give_one_slot_that_day(case: OddTimeCas
     slots = walk(local_midnight(first_day, tz), tz, ALL_DAYS, case.at, count=7)
     local_dates = [s.astimezone(tz).date() for s in slots]
     assert local_dates == [first_day + timedelta(days=i) for i in range(7)]
-    assert all(a < b for a, b in zip(slots, slots[1:]))
+    assert all(a < b for a, b in pairwise(slots))
     on_day = [s for s in slots if s.astimezone(tz).date() == case.day]
     assert on_day == [case.expected]
     assert case.expected.astimezone(tz).time() == case.expected_wall
     # every other day keeps the wall time asked for
     assert all(s.astimezone(tz).time() == case.at for s in slots if s.astimezone(tz).date() != case.day)
     # the second occurrence of an ambiguous time is not a second slot
-    assert next_slot_after(case.expected, tz, ALL_DAYS, case.at).astimezone(tz).date() == case.day + timedelta(days=1)
+    following = next_slot_after(case.expected, tz, ALL_DAYS, case.at)
+    assert following is not None
+    assert following.astimezone(tz).date() == case.day + timedelta(days=1)
 
 
 # ----------------------------------------------------------------- latest_slot_at_or_before
@@ -347,7 +350,7 @@ def test_days_selection(days: frozenset[int], expected_weekdays: list[int]) -> N
     assert [d.weekday() for d in local] == expected_weekdays
     assert all(d.time() == NINE for d in local)
     assert len({d.date() for d in local}) == 10
-    assert all(a < b for a, b in zip(slots, slots[1:]))
+    assert all(a < b for a, b in pairwise(slots))
 
 
 def test_weekdays_walk_first_slot_is_monday() -> None:
