@@ -45,6 +45,7 @@ async def handle(ctx: Context, incoming: Incoming) -> Result:
 async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> tuple[Person, bool]:
     actor = incoming.actor
     person, created = await get_or_create_person(s, actor.address, actor.display_name, actor.tz, now)
+    person.reachable = True  # they just reached us, so we can reach them
     if actor.tz and person.tz != actor.tz:
         person.tz = actor.tz
         spec, _ = await terms.current_spec(s, person)

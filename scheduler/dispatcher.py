@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import Message
@@ -74,12 +75,15 @@ class Dispatcher:
     def _limiter(self, platform: str, workspace_id: str) -> AsyncLimiter:
         key = (platform, workspace_id)
         if key not in self._limiters:
-            rate = self._adapters[platform].rate_per_second(workspace_id)
-            self._limiters[key] = AsyncLimiter(max(rate, 0.01), 1)
+            rate = max(self._adapters[platform].rate_per_second(workspace_id), 0.001)
+            self._limiters[key] = AsyncLimiter(rate, 1) if rate >= 1 else AsyncLimiter(1, 1 / rate)
         return self._limiters[key]
 
     async def _claim(self, now: datetime) -> list[Outbox]:
+        """Claim due rows. A row waits while an earlier row to the same person is in flight or
+        waiting out a retry, so one person's messages arrive in the order they were queued."""
         token = uuid.uuid4().hex
+        earlier = aliased(Outbox)
         async with self._sessions() as s:
             candidates = list(
                 await s.scalars(
@@ -89,6 +93,14 @@ class Dispatcher:
                         or_(
                             (Outbox.status == "pending") & (Outbox.not_before <= now),
                             (Outbox.status == "sending") & (Outbox.claimed_at < now - STALE_CLAIM),
+                        ),
+                        ~exists().where(
+                            earlier.recipient_id == Outbox.recipient_id,
+                            earlier.id < Outbox.id,
+                            or_(
+                                earlier.status == "sending",
+                                (earlier.status == "pending") & (earlier.attempts > 0) & (earlier.not_before > now),
+                            ),
                         ),
                     )
                     .order_by(Outbox.id)
@@ -163,9 +175,12 @@ class Dispatcher:
             ref = await sent_ref(s, row.message_key) if row.operation == "update" and row.message_key else None
         if person is None:
             return await self._finish(row, status="failed", error="recipient no longer exists")
+        if not person.reachable:
+            await self._finish(row, status="dead", error="recipient is unreachable (app removed or blocked)")
+            return "unreachable"
         message = Message.from_json(row.message_json)
         try:
-            async with self._semaphore, self._limiter(row.platform, row.workspace_id):
+            async with self._limiter(row.platform, row.workspace_id), self._semaphore:
                 if row.operation == "update":
                     if ref is None:
                         return await self._finish(row, status="failed", error="original message was never sent")

@@ -99,11 +99,12 @@ async def test_overlapping_ticks_create_each_row_once(database_url: str) -> None
     # four "processes", each with its own engine and session factory
     processes = [Database(database_url) for _ in range(4)]
     try:
-        await asyncio.gather(*(run_due(p.sessions, at) for p in processes))
-        await asyncio.gather(*(run_due(p.sessions, at) for p in processes))
+        first = await asyncio.gather(*(run_due(p.sessions, at) for p in processes))
+        again = await asyncio.gather(*(run_due(p.sessions, at) for p in processes))
     finally:
         for p in processes:
             await p.engine.dispose()
+    assert sum(r.prompts for r in first) == 5 and sum(r.prompts for r in again) == 0
     async with Database(database_url) as db:
         assert await _counts(db) == (5, 6, 5)
         prompts = await db.all(Prompt)
