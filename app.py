@@ -53,6 +53,7 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
     stream = stdin()
     session = ConsoleSession(
         ctx=Context(sessions=sessions, clock=clock), clock=clock, output=output, dispatcher=dispatcher, tz=tz,
+        speaker=default_speaker(),
         echo=(not stream.isatty()) if echo is None else echo,
     )
     if stream.isatty():
@@ -65,6 +66,18 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
     finally:
         await engine.dispose()
     return 0
+
+
+def default_speaker() -> str:
+    """Who is typing before any `:as`: the login name, unless that is root (then "rep")."""
+    import getpass
+    import re
+
+    try:
+        name = getpass.getuser().lower()
+    except (KeyError, OSError):
+        name = ""
+    return name if re.fullmatch(r"[a-z][a-z0-9_.-]{0,39}", name) and name != "root" else "rep"
 
 
 async def run_tick(settings: Settings, at: datetime | None) -> int:

@@ -19,7 +19,7 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 
 
 def run_console(script: str, db: Path, start: str = "2026-11-23 08:00", tz: str = "Europe/Berlin") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "TZ": tz}
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "TZ": tz, "LOGNAME": "rep", "USER": "rep"}
     return subprocess.run(
         [sys.executable, "app.py", "console", "--start", start],
         input=script, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
