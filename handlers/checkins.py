@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import Button, Message, Result, Section, Update
 from handlers import escalation, schedule, tone
@@ -38,20 +38,19 @@ def prompt_key(prompt_id: int) -> str:
     return f"prompt:{prompt_id}"
 
 
-async def create_due(s_factory, now: datetime) -> int:  # noqa: ANN001
+async def create_due(s_factory: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """For every rep whose next check-in is at or before `now`, create that slot's check-ins and
     queue its message. Each rep is claimed atomically, so overlapping ticks never double up.
     Returns how many check-in messages were queued."""
     queued = 0
     async with s_factory() as s:
-        due = list(
-            await s.execute(
-                select(Person.id, Person.next_checkin_at)
-                .where(Person.next_checkin_at.is_not(None), Person.next_checkin_at <= now)
-                .order_by(Person.next_checkin_at)
-                .limit(BATCH)
-            )
+        rows = await s.execute(
+            select(Person.id, Person.next_checkin_at)
+            .where(Person.next_checkin_at.is_not(None), Person.next_checkin_at <= now)
+            .order_by(Person.next_checkin_at)
+            .limit(BATCH)
         )
+        due = [(person_id, at) for person_id, at in rows if at is not None]
     for person_id, expected in due:
         async with s_factory() as s, s.begin():
             person = await s.get(Person, person_id)
@@ -280,7 +279,7 @@ async def _update_prompt_later(s: AsyncSession, person: Person, checkin: CheckIn
     )
 
 
-async def close_days(s_factory, now: datetime) -> int:  # noqa: ANN001
+async def close_days(s_factory: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """Settle every check-in whose day has ended: unanswered ones become `no answer`."""
     closed = 0
     async with s_factory() as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import Message, Result
 from handlers import schedule, tone
@@ -90,17 +90,16 @@ async def show(s: AsyncSession, manager: Person, now: datetime, title: str) -> R
     return Result().reply(message.plain_text)
 
 
-async def send_due(s_factory, now: datetime) -> int:  # noqa: ANN001
+async def send_due(s_factory: async_sessionmaker[AsyncSession], now: datetime) -> int:
     """Queue the digest of every manager whose digest time has come (each once per slot)."""
     sent = 0
     async with s_factory() as s:
-        due = list(
-            await s.execute(
-                select(Person.id, Person.digest_next_at)
-                .where(Person.digest_next_at.is_not(None), Person.digest_next_at <= now)
-                .limit(BATCH)
-            )
+        rows = await s.execute(
+            select(Person.id, Person.digest_next_at)
+            .where(Person.digest_next_at.is_not(None), Person.digest_next_at <= now)
+            .limit(BATCH)
         )
+        due = [(person_id, at) for person_id, at in rows if at is not None]
     for person_id, expected in due:
         async with s_factory() as s, s.begin():
             manager = await s.get(Person, person_id)

@@ -11,6 +11,7 @@ from bot.messages import Message
 from handlers import escalation_rules, tone
 from handlers.commit_parser import describe_when
 from handlers.escalation_rules import RunState
+from handlers.schedule import zone
 from handlers.schedule_rules import WEEKDAY_NAMES
 from handlers.terms_rules import TermsSpec
 from storage.models import CheckIn, Commitment, Notice, Person
@@ -80,7 +81,7 @@ async def _escalate(
             .limit(commitment.miss_run)
         )
     )
-    days = ", ".join(f"{c.due_at.astimezone(_zone(rep)):%a %-d %b}" for c in reversed(recent))
+    days = ", ".join(f"{c.due_at.astimezone(zone(rep)):%a %-d %b}" for c in reversed(recent))
     notes = [c.note for c in reversed(recent) if c.note]
     n = commitment.miss_run
     headline = (
@@ -93,12 +94,6 @@ async def _escalate(
         s, rep, commitment, "escalation", now, headline, words, tone.coaching_prompt(checkin.id, rep.display_name),
         dedupe=f"escalation:{commitment.id}:{checkin.id}", followup_words=spec.followup_words,
     )
-
-
-def _zone(person: Person):  # noqa: ANN202
-    from handlers.schedule import zone
-
-    return zone(person)
 
 
 async def _tell_manager(

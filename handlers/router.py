@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Result
-from handlers import checkins, commitments, digest, help, managers, terms
+from handlers import checkins, commitments, digest, help, managers, schedule, terms
 from handlers.context import Context
 from handlers.incoming import ButtonClick, Command, Incoming, TextMessage
 from storage.models import Person
@@ -49,8 +49,6 @@ async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> t
     if actor.tz and person.tz != actor.tz:
         person.tz = actor.tz
         spec, _ = await terms.current_spec(s, person)
-        from handlers import schedule
-
         await schedule.reschedule_checkins(s, person, spec, now)
     return person, created
 

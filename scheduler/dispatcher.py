@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.messages import Message
 from bot.ports import ChatAdapter, Clock, RateLimited, TransientError, Unreachable
