@@ -11,6 +11,7 @@ from bot.messages import Message, Result
 from handlers import schedule, tone
 from handlers.schedule_rules import local_date_of
 from handlers.terms import current_spec
+from handlers.terms_rules import read_days, read_time
 from storage.models import CheckIn, Commitment, Person
 from storage.repositories import compare_and_set_next_digest, enqueue, reps_of
 
@@ -83,6 +84,29 @@ async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Y
     lines.append(summary)
     lines.append("Coaching prompt: " + tone.coaching_prompt(len(needs_help), needing[0] if needing else "them"))
     return Message(sections=(Message.text("\n".join(lines)).sections[0],), summary=lines[0])
+
+
+async def set_cadence(s: AsyncSession, manager: Person, text: str, now: datetime) -> Result:
+    """`digest off`, `digest on`, or `digest friday 16:00`: when the manager's weekly digest comes."""
+    low = text.strip().lower()
+    if low == "off":
+        manager.digest_enabled = False
+        manager.digest_next_at = None
+        return Result().reply("Weekly digest off. `/accountability digest` still shows it any time; `digest on` brings it back.")
+    if low != "on":
+        days = read_days(low)
+        at = read_time(low)
+        if days is None or len(days) != 1 or at is None:
+            return Result().reply(
+                "I didn't understand that. Name one day and a time, like `/accountability digest monday 08:00`, "
+                "or `digest off` / `digest on`. Nothing changed."
+            )
+        manager.digest_weekday = next(iter(days))
+        manager.digest_time = f"{at:%H:%M}"
+    manager.digest_enabled = True
+    manager.digest_next_at = schedule.next_digest_after(manager, now)
+    assert manager.digest_next_at is not None
+    return Result().reply(f"Your digest comes {schedule.describe_instant(manager.digest_next_at, manager)} and weekly after that.")
 
 
 async def show(s: AsyncSession, manager: Person, now: datetime, title: str) -> Result:

@@ -21,6 +21,7 @@ HELP = """Here's what I understand:
 • `/accountability pause until DATE`, `/accountability resume`: out of office, holidays
 • `/accountability manager @name`: name your accountability partner
 • `/accountability team`, `/accountability digest`: for managers, your reps at a glance
+• `/accountability digest friday 16:00`, `digest off`, `digest on`: when your weekly digest comes
 • `/commit @rep TEXT`: for managers, log a commitment from a coaching session for a rep to accept"""
 
 

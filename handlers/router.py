@@ -120,6 +120,8 @@ async def _command(s: AsyncSession, person: Person, command: Command, now: datet
         return await managers.resume(s, person, now)
     if verb == "manager":
         return await managers.name_manager(s, person, command.mentions, now)
+    if verb == "digest" and rest:
+        return await digest.set_cadence(s, person, rest, now)
     if verb in ("team", "digest"):
         if not await reps_of(s, person.id):
             return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")

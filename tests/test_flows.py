@@ -263,3 +263,29 @@ async def test_database_gone_gets_a_clear_reply() -> None:
     result = await handle(ctx, Command(Actor(Address("test", "T1", "mona"), "Mona", BERLIN), "commit", "20 calls daily"))
     assert text_of(result) == DATABASE_DOWN
     await engine.dispose()
+
+
+async def test_manager_chooses_the_digest_cadence(world: World) -> None:
+    await onboard_with_defaults(world, "dana")
+    await onboard_with_defaults(world, "mona")
+    await world.command("mona", "accountability", "manager @dana", "dana")
+    await world.command("mona", "commit", "20 calls every weekday")
+    garbled = await world.command("dana", "accountability", "digest sometimes")
+    assert "Nothing changed" in text_of(garbled)
+    chosen = await world.command("dana", "accountability", "digest friday 16:00")
+    assert "Fri 27 Nov at 16:00" in text_of(chosen)
+
+    def digests() -> list[str]:
+        return [t for t in world.received("dana") if t.startswith("Your weekly digest.")]
+
+    await world.at(berlin(27, 15, 59))
+    assert digests() == []
+    await world.at(berlin(27, 16, 0))
+    assert len(digests()) == 1
+    await world.at(berlin(27, 23, 0))
+    assert len(digests()) == 1, "one digest per slot"
+
+    off = await world.command("dana", "accountability", "digest off")
+    assert "Weekly digest off" in text_of(off)
+    await world.at(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
+    assert len(digests()) == 1
