@@ -14,6 +14,7 @@ from handlers import escalation, schedule, tone
 from handlers.commit_parser import describe_when
 from handlers.schedule_rules import (
     WEEKDAY_NAMES,
+    cadence_days,
     end_of_local_day,
     latest_slot_at_or_before,
     local_date_of,
@@ -83,9 +84,8 @@ async def _open_slot(s: AsyncSession, person: Person, spec: TermsSpec, slot: dat
     )
     due: list[tuple[Commitment, str]] = []
     for c in commitments:
-        cadence_days = frozenset(int(d) for d in c.cadence[5:].split(",")) if c.cadence and c.cadence.startswith("days:") else None
         period = period_for(
-            cadence_days=cadence_days,
+            cadence_days=cadence_days(c.cadence),
             weekly=c.cadence == "weekly",
             due_date=c.due_date,
             slot_date=slot_date,

@@ -14,25 +14,25 @@ from datetime import date, datetime, time, timedelta
 
 import dateparser
 
-from handlers.schedule_rules import WEEKDAY_NAMES, describe_days
+from handlers.schedule_rules import (
+    DAY_PATTERN,
+    DAY_WORDS,
+    WEEKDAY_NAMES,
+    cadence_days,
+    describe_days,
+)
 
 MAX_LENGTH = 300
 MAX_DAYS_AHEAD = 366
 EXAMPLES = "`/commit 20 calls every weekday` or `/commit send Acme the proposal by Friday`"
 
-_DAY = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
-}
-_DAY_RE = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)"
 _WEEKDAYS = re.compile(
     r"\b(?:(?:every|each|on)\s+)?(?:week\s?days?|work\s?days?|business days)\b|\bmon(?:day)?\s*(?:-|to|through)\s*fri(?:day)?\b"
 )
 _DAILY = re.compile(r"\b(?:every\s*day|each day|daily|a day|per day|/day|every single day)\b")
 _WEEKLY = re.compile(r"\b(?:every week|each week|weekly|a week|per week|/week)\b")
 _SOME_DAYS = re.compile(
-    rf"\b(?:every|each|on)\s+({_DAY_RE})s?((?:\s*(?:,|and|&|\+)\s*(?:{_DAY_RE})s?)*)\b"
+    rf"\b(?:every|each|on)\s+({DAY_PATTERN})s?((?:\s*(?:,|and|&|\+)\s*(?:{DAY_PATTERN})s?)*)\b"
 )
 _DUE = re.compile(
     r"\b(by|before|due|on|until|no later than|in(?=\s+(?:\d+|a|an|one|two|three)\s+(?:days?|weeks?|months?)\b))\s+"
@@ -80,8 +80,8 @@ def describe_when(cadence: str | None, due_date: date | None) -> str:
         return f"by {WEEKDAY_NAMES[due_date.weekday()]} {due_date:%-d %b %Y}"
     if cadence == "weekly":
         return "every week"
-    if cadence and cadence.startswith("days:"):
-        days = frozenset(int(d) for d in cadence[5:].split(",") if d)
+    days = cadence_days(cadence)
+    if days is not None:
         words = describe_days(days)
         return words if words in ("weekdays", "every day", "weekends") else f"every {words}"
     return "no schedule"
@@ -142,8 +142,8 @@ def _read_recurring(low: str) -> tuple[tuple[int, int], frozenset[int] | None, b
         return (m.start(), m.end()), frozenset(range(5)), False
     m = _SOME_DAYS.search(low)
     if m:
-        days = {_DAY[m.group(1)]} | {_DAY[d] for d in re.findall(_DAY_RE, m.group(2) or "")}
-        if m.group(0).startswith("on ") and not re.search(rf"{_DAY_RE}s\b", m.group(0)):
+        days = {DAY_WORDS[m.group(1)]} | {DAY_WORDS[d] for d in re.findall(DAY_PATTERN, m.group(2) or "")}
+        if m.group(0).startswith("on ") and not re.search(rf"{DAY_PATTERN}s\b", m.group(0)):
             return None  # "on Friday" is a due date; "on Fridays" repeats
         return (m.start(), m.end()), frozenset(days), False
     m = _DAILY.search(low)
@@ -184,12 +184,12 @@ def _read_date(phrase: str, today: date) -> date | None:
     if phrase in ("eom", "end of month", "end of the month", "this month"):
         first_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         return first_next - timedelta(days=1)
-    m = re.fullmatch(rf"(this |next |coming |this coming )?({_DAY_RE})", phrase)
+    m = re.fullmatch(rf"(this |next |coming |this coming )?({DAY_PATTERN})", phrase)
     if m:
-        ahead = (_DAY[m.group(2)] - today.weekday()) % 7
+        ahead = (DAY_WORDS[m.group(2)] - today.weekday()) % 7
         if m.group(1) == "next ":
             monday_next_week = today + timedelta(days=7 - today.weekday())
-            return monday_next_week + timedelta(days=_DAY[m.group(2)])
+            return monday_next_week + timedelta(days=DAY_WORDS[m.group(2)])
         return today + timedelta(days=ahead)
     try:
         parsed = dateparser.parse(

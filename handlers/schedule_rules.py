@@ -13,6 +13,12 @@ from zoneinfo import ZoneInfo
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_WORDS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}
+DAY_PATTERN = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)"
 _SEARCH_DAYS = 800
 
 
@@ -110,6 +116,13 @@ def period_for(
 def parse_days(raw: str) -> frozenset[int]:
     """Stored form "0,1,2" (Monday is 0) to a set."""
     return frozenset(int(part) for part in raw.split(",") if part.strip() != "")
+
+
+def cadence_days(cadence: str | None) -> frozenset[int] | None:
+    """The weekdays of a stored day cadence ("days:0,2,4"), or None for weekly and one-off."""
+    if cadence is None or not cadence.startswith("days:"):
+        return None
+    return parse_days(cadence.removeprefix("days:"))
 
 
 def format_days(days: frozenset[int]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 
 from handlers.escalation_rules import Policy
-from handlers.schedule_rules import describe_days
+from handlers.schedule_rules import DAY_PATTERN, DAY_WORDS, describe_days
 
 QUESTION_1 = (
     "How can I be your accountability partner in a way that will be supportive of you, "
@@ -102,12 +102,6 @@ def describe(spec: TermsSpec) -> str:
     return "\n".join(lines)
 
 
-_DAY_WORDS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
-}
-_DAY_RE = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)"
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "once": 1, "twice": 2}
 
 
@@ -118,12 +112,12 @@ def read_days(text: str) -> frozenset[int] | None:
         return frozenset(range(7))
     if re.search(r"\b(week ?days|work ?days|monday to friday|mon ?- ?fri|mon to fri|monday through friday)\b", low):
         return frozenset(range(5))
-    span = re.search(rf"\b({_DAY_RE})s?\s*(?:-|to|through|thru|until)\s*({_DAY_RE})s?\b", low)
+    span = re.search(rf"\b({DAY_PATTERN})s?\s*(?:-|to|through|thru|until)\s*({DAY_PATTERN})s?\b", low)
     if span:
-        first, last = _DAY_WORDS[span.group(1)], _DAY_WORDS[span.group(2)]
+        first, last = DAY_WORDS[span.group(1)], DAY_WORDS[span.group(2)]
         length = (last - first) % 7 + 1
         return frozenset((first + i) % 7 for i in range(length))
-    found = {_DAY_WORDS[m] for m in re.findall(rf"\b({_DAY_RE})s?\b", low)}
+    found = {DAY_WORDS[m] for m in re.findall(rf"\b({DAY_PATTERN})s?\b", low)}
     return frozenset(found) if found else None
 
 

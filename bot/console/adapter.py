@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -43,7 +44,7 @@ class ConsoleOutput:
         self.buttons: dict[int, tuple[str, Button]] = {}
         self._last_marked: datetime | None = None
 
-    def _number(self, owner: str) -> callable:  # type: ignore[valid-type]
+    def _number(self, owner: str) -> Callable[[Button], int]:
         def number(button: Button) -> int:
             n = len(self.buttons) + 1
             self.buttons[n] = (owner, button)
