@@ -14,6 +14,10 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from aiohttp import web
+
+from bot.platform import Platform
+from handlers.context import Context
 from settings import Settings
 
 log = logging.getLogger("followthrough")
@@ -38,7 +42,6 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
         stdin,
     )
     from bot.ports import FixedClock
-    from handlers.context import Context
     from scheduler.dispatcher import Dispatcher
     from storage.db import make_engine, make_sessionmaker
 
@@ -82,7 +85,7 @@ def default_speaker() -> str:
 
 async def run_tick(settings: Settings, at: datetime | None) -> int:
     from bot.console.adapter import ConsoleChat, ConsoleOutput, machine_zone
-    from bot.ports import FixedClock, SystemClock
+    from bot.ports import ChatAdapter, FixedClock, SystemClock
     from scheduler.dispatcher import Dispatcher
     from scheduler.jobs import run_due
     from storage.db import make_engine, make_sessionmaker
@@ -90,20 +93,44 @@ async def run_tick(settings: Settings, at: datetime | None) -> int:
     clock = FixedClock(at) if at is not None else SystemClock()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
+    platforms = build_platforms(settings, Context(sessions=sessions, clock=clock, forms=True))
     try:
         report = await run_due(sessions, clock.now())
         output = ConsoleOutput(sys.stdout, FixedClock(clock.now()), machine_zone())
-        dispatcher = Dispatcher(sessions, {"console": ConsoleChat(output)}, clock, settings.outbox_concurrency)
+        adapters: dict[str, ChatAdapter] = {"console": ConsoleChat(output)}
+        adapters.update({p.adapter.platform: p.adapter for p in platforms})
+        dispatcher = Dispatcher(sessions, adapters, clock, settings.outbox_concurrency)
         sent = await dispatcher.drain(real_sleep=at is None)
         log.info("tick at %s: %s; sent %s, retried %s, failed %s", clock.now().isoformat(), report, sent.sent, sent.retried, sent.failed)
     finally:
+        for platform in platforms:
+            await platform.close()
         await engine.dispose()
     return 0
 
 
-async def run_serve(settings: Settings, with_scheduler: bool) -> int:
-    from aiohttp import web
+def build_platforms(settings: Settings, ctx: Context) -> list[Platform]:
+    """Every chat platform the settings configure (Slack, Teams), ready to mount and send."""
+    from bot.slack import platform as slack
+    from bot.teams import platform as teams
 
+    return [p for p in (slack.build(settings, ctx), teams.build(settings, ctx)) if p is not None]
+
+
+def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform]) -> web.Application:
+    """The one HTTP server: /healthz plus each platform's routes."""
+    app = web.Application()
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/healthz", healthz)
+    for platform in platforms:
+        platform.mount(app)
+    return app
+
+
+async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     from bot.ports import SystemClock
     from scheduler.dispatcher import Dispatcher
     from scheduler.runner import build_scheduler
@@ -112,20 +139,19 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     clock = SystemClock()
-    app = web.Application()
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(app)
+    ctx = Context(sessions=sessions, clock=clock, forms=True)
+    platforms = build_platforms(settings, ctx)
+    if not platforms:
+        log.warning("neither Slack nor Teams is configured: serving /healthz and the scheduler only (see README)")
+    runner = web.AppRunner(build_web_app(settings, ctx, platforms))
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)
     await site.start()
-    log.info("serving on port %s", settings.port)
+    log.info("serving on port %s (%s)", settings.port, ", ".join(p.adapter.platform for p in platforms) or "no platforms")
     scheduler = None
     if with_scheduler:
-        scheduler = build_scheduler(sessions, Dispatcher(sessions, {}, clock, settings.outbox_concurrency), clock)
+        adapters = {p.adapter.platform: p.adapter for p in platforms}
+        scheduler = build_scheduler(sessions, Dispatcher(sessions, adapters, clock, settings.outbox_concurrency), clock)
         scheduler.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -138,6 +164,8 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await runner.cleanup()
+        for platform in platforms:
+            await platform.close()
         await engine.dispose()
     return 0
 

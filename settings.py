@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
     outbox_concurrency: int = 8
+    slack_workspace_rate: float = 3.0
+    """Messages per second to one Slack workspace (Slack allows several hundred a minute)."""
+    slack_channel_rate: float = 1.0
+    """Messages per second into one Slack conversation (Slack: about one a second)."""
+    teams_tenant_rate: float = 40.0
+    """Messages per second to one Teams tenant (Teams: 50 per second per app per tenant)."""
+    teams_conversation_rate: float = 6.0
+    """Messages per second into one Teams conversation (Teams: 7 per second)."""
 
     @field_validator(
         "slack_bot_token",

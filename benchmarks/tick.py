@@ -48,6 +48,14 @@ class NullChat:
     def rate_per_second(self, workspace_id: str) -> float:
         return 1_000_000.0
 
+    def conversation_rate_per_second(self) -> float:
+        return 0.0
+
+
+    def conversation_rate_per_second(self) -> float:
+
+        return 0.0
+
 
 async def populate(url: str, size: int, due: int) -> None:
     sessions = make_sessionmaker(make_engine(url))

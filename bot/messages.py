@@ -102,7 +102,61 @@ class Update:
     message: Message
 
 
-Outcome = Reply | Update
+@dataclass(frozen=True)
+class Option:
+    """One choice in a form field."""
+
+    value: str
+    label: str
+
+
+FieldKind = Literal["choice", "multi", "time", "text"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form. `choice` and `multi` pick from `options`; `time` is HH:MM local."""
+
+    name: str
+    label: str
+    kind: FieldKind
+    options: tuple[Option, ...] = ()
+    optional: bool = False
+    hint: str = ""
+    multiline: bool = False
+    max_length: int = 500
+
+
+@dataclass(frozen=True)
+class Form:
+    """A whole form (a Slack modal, an Adaptive Card): platforms that can show one do."""
+
+    form_id: str
+    title: str
+    intro: str
+    fields: tuple[Field, ...]
+    submit_label: str = "Save"
+
+
+FormValue = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """Show `form` to the actor, pre-filled with `values` (field name -> value)."""
+
+    form: Form
+    values: dict[str, FormValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """A submitted form was not accepted: field name -> what is wrong. Nothing was saved."""
+
+    errors: dict[str, str]
+
+
+Outcome = Reply | Update | OpenForm | FormErrors
 
 
 @dataclass

@@ -28,7 +28,13 @@ class ChatAdapter(Protocol):
 
     async def update(self, to: Address, ref: str, message: Message) -> None: ...
 
-    def rate_per_second(self, workspace_id: str) -> float: ...
+    def rate_per_second(self, workspace_id: str) -> float:
+        """Sends per second allowed to one workspace or tenant."""
+        ...
+
+    def conversation_rate_per_second(self) -> float:
+        """Sends per second allowed into one conversation; 0 means no limit."""
+        ...
 
 
 class Clock(Protocol):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, Button, Message, Result
+from bot.messages import Address, Button, Field, Form, FormErrors, FormValue, Message, OpenForm, Result
 from handlers import escalation, schedule
 from handlers.commit_parser import (
     ParsedCommitment,
@@ -28,6 +28,15 @@ from storage.repositories import (
 
 PROPOSAL_ACTION = "proposal"
 LIVE = ("active", "paused", "proposed")
+COMMIT_FORM = Form(
+    form_id="commit",
+    title="Add a commitment",
+    intro="What will you do, and when? Recurring or one-off, in your own words.",
+    submit_label="Commit",
+    fields=(
+        Field("text", "I commit to", "text", hint="e.g. 20 calls every weekday · send Acme the proposal by Friday"),
+    ),
+)
 
 
 def line(c: Commitment) -> str:
@@ -63,6 +72,22 @@ async def commit(
     if not chosen:
         lines.append("You're on the default terms; answer the two questions with `/accountability terms` to set your own.")
     return result.reply("\n".join(lines))
+
+
+def open_form() -> OpenForm:
+    return OpenForm(COMMIT_FORM)
+
+
+async def submit_form(s: AsyncSession, person: Person, values: dict[str, FormValue], now: datetime) -> Result:
+    """The "Add a commitment" form: like `/commit`, but a text that can't be read is shown on the field."""
+    raw = values.get("text", "")
+    text = (raw if isinstance(raw, str) else " ".join(raw)).strip()
+    if not text:
+        return Result().add(FormErrors({"text": "Write what you commit to, e.g. 20 calls every weekday."}))
+    parsed = parse_commitment(text, today_for(person, now).date())
+    if isinstance(parsed, ParseProblem):
+        return Result().add(FormErrors({"text": parsed.message()}))
+    return await commit(s, person, text, (), now)
 
 
 async def _create(

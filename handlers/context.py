@@ -13,3 +13,5 @@ from bot.ports import Clock
 class Context:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    forms: bool = False
+    """The platform can show forms (Slack modals, Adaptive Cards), so the terms are asked in one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Address
+from bot.messages import Address, FormValue
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,12 @@ class Command:
 
 @dataclass(frozen=True)
 class TextMessage:
-    """A plain message to the bot (a direct message, or a console line)."""
+    """A plain message to the bot (a direct message, or a console line). A message that starts
+    with a command word (`commit ...`, `list`, `done 2`) is run as that command."""
 
     actor: Actor
     text: str
+    mentions: tuple[Address, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,4 +46,20 @@ class ButtonClick:
     value: str
 
 
-Incoming = Command | TextMessage | ButtonClick
+@dataclass(frozen=True)
+class FormSubmit:
+    """A filled-in form (`bot.messages.Form`): values by field name, as the adapter read them."""
+
+    actor: Actor
+    form_id: str
+    values: dict[str, FormValue]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The person opened the bot's own space (Slack's App Home): a first contact, not a message."""
+
+    actor: Actor
+
+
+Incoming = Command | TextMessage | ButtonClick | FormSubmit | Opened

@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Result
-from handlers import checkins, commitments, digest, help, managers, schedule, terms
+from bot.messages import Button, OpenForm, Result
+from handlers import checkins, commitments, digest, help, managers, schedule, terms, terms_form
 from handlers.context import Context
-from handlers.incoming import ButtonClick, Command, Incoming, TextMessage
+from handlers.incoming import ButtonClick, Command, FormSubmit, Incoming, Opened, TextMessage
 from storage.models import Person
 from storage.repositories import get_or_create_person, reps_of
 
@@ -36,7 +36,7 @@ async def handle(ctx: Context, incoming: Incoming) -> Result:
     now = ctx.clock.now()
     try:
         async with ctx.sessions() as s, s.begin():
-            return await _dispatch(s, incoming, now)
+            return await _dispatch(s, incoming, now, ctx.forms)
     except (OperationalError, DBAPIError, OSError) as error:
         log.warning("database unavailable while handling %s: %s", type(incoming).__name__, error)
         return Result().reply(DATABASE_DOWN)
@@ -53,25 +53,60 @@ async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> t
     return person, created
 
 
-async def _dispatch(s: AsyncSession, incoming: Incoming, now: datetime) -> Result:
+def _invite(person: Person) -> Result:
+    """First contact where forms exist: the greeting and one button that opens the two questions."""
+    return Result().reply(
+        GREETING.format(name=person.display_name) + " Two questions first, so I follow up the way you want.\n"
+        + terms.defaults_notice(),
+        Button("Answer the two questions", terms_form.OPEN_ACTION, terms_form.FORM_ID, "primary"),
+    )
+
+
+async def _dispatch(s: AsyncSession, incoming: Incoming, now: datetime, forms: bool) -> Result:
     person, _ = await ensure_person(s, incoming, now)
     first_contact = not person.greeted
     person.greeted = True
+    if isinstance(incoming, Opened):
+        return _invite(person) if first_contact else Result()
+    if isinstance(incoming, FormSubmit):
+        return await _form(s, person, incoming, now)
     if isinstance(incoming, ButtonClick):
         return await _click(s, person, incoming, now)
     if isinstance(incoming, TextMessage):
+        if first_contact and forms:
+            return _invite(person)
         if first_contact:
             return terms.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
         if checkins.awaiting_note(person):
             return await checkins.on_note(s, person, incoming.text, now)
         if terms.in_flow(person):
             return await terms.on_text(s, person, incoming.text, now)
-        return help.help_text("I only understand commands; nothing was changed.")
-    result = await _command(s, person, incoming, now)
-    if first_contact:
+        command = as_command(incoming)
+        if command is None:
+            return help.help_text("I only understand commands; nothing was changed.")
+        return await _command(s, person, command, now, forms)
+    result = await _command(s, person, incoming, now, forms)
+    if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
+        result.items[:0] = _invite(person).items
+    elif first_contact and not forms:
         intro = GREETING.format(name=person.display_name) + " " + terms.defaults_notice()
         result.items.insert(0, Result().reply(intro).items[0])
     return result
+
+
+COMMAND_WORDS = frozenset({"help", "terms", "list", "done", "drop", "edit", "pause", "resume", "manager", "team", "digest"})
+
+
+def as_command(message: TextMessage) -> Command | None:
+    """A typed message that reads as a command (`commit 20 calls every weekday`, `done 2`), as one."""
+    text = message.text.strip()
+    word, _, rest = text.partition(" ")
+    word = word.lower().lstrip("/")
+    if word in ("commit", "accountability"):
+        return Command(message.actor, word, rest.strip(), message.mentions)
+    if word in COMMAND_WORDS:
+        return Command(message.actor, "accountability", f"{word} {rest.strip()}".strip(), message.mentions)
+    return None
 
 
 async def _click(s: AsyncSession, person: Person, click: ButtonClick, now: datetime) -> Result:
@@ -81,6 +116,7 @@ async def _click(s: AsyncSession, person: Person, click: ButtonClick, now: datet
         terms.ACTION: terms.on_click,
         managers.LINK_ACTION: managers.on_link_click,
         commitments.PROPOSAL_ACTION: commitments.on_proposal_click,
+        terms_form.OPEN_ACTION: _open_form,
     }
     handler = handlers.get(click.action)
     if handler is None:
@@ -88,7 +124,23 @@ async def _click(s: AsyncSession, person: Person, click: ButtonClick, now: datet
     return await handler(s, person, click.value, now)
 
 
-async def _command(s: AsyncSession, person: Person, command: Command, now: datetime) -> Result:
+async def _open_form(s: AsyncSession, person: Person, form_id: str, now: datetime) -> Result:
+    if form_id == terms_form.FORM_ID:
+        return Result().add(await terms_form.open_form(s, person))
+    if form_id == commitments.COMMIT_FORM.form_id:
+        return Result().add(commitments.open_form())
+    return Result().reply("That button is from an older version of me and no longer works. Nothing changed.")
+
+
+async def _form(s: AsyncSession, person: Person, submit: FormSubmit, now: datetime) -> Result:
+    if submit.form_id == terms_form.FORM_ID:
+        return await terms_form.submit(s, person, submit.values, now)
+    if submit.form_id == commitments.COMMIT_FORM.form_id:
+        return await commitments.submit_form(s, person, submit.values, now)
+    return Result().reply("That form is from an older version of me; nothing was saved. Please open it again.")
+
+
+async def _command(s: AsyncSession, person: Person, command: Command, now: datetime, forms: bool) -> Result:
     if command.name == "commit":
         return await commitments.commit(s, person, command.text, command.mentions, now)
     if command.name != "accountability":
@@ -100,6 +152,8 @@ async def _command(s: AsyncSession, person: Person, command: Command, now: datet
         return await help.overview(s, person)
     if verb == "help":
         return help.help_text()
+    if verb == "terms" and forms:
+        return Result().add(await terms_form.open_form(s, person))
     if verb == "terms":
         return terms.start(person, Result(), "Let's set your terms. Every answer is yours to change later.")
     if verb == "list":

@@ -144,10 +144,16 @@ class Dispatcher:
     async def _send_in_order(self, rows: list[Outbox]) -> DispatchReport:
         report = DispatchReport()
         blocked = False
+        loop = asyncio.get_running_loop()
+        last_send: float | None = None
         for row in rows:
             if blocked:
                 await self._release(row)
                 continue
+            rate = self._adapters[row.platform].conversation_rate_per_second()
+            if last_send is not None and rate > 0:
+                await asyncio.sleep(max(0.0, last_send + 1 / rate - loop.time()))
+            last_send = loop.time()
             outcome = await self._send_one(row)
             report.rows.append(row.id)
             if outcome == "sent":

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Address, Message
-from storage.models import Commitment, ManagerLink, Outbox, Person, Terms
+from storage.models import CheckIn, Commitment, ManagerLink, Outbox, Person, Terms
 
 
 async def find_person(s: AsyncSession, address: Address) -> Person | None:
@@ -164,3 +164,15 @@ async def compare_and_set_next_digest(
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def recent_checkins(s: AsyncSession, person_id: int, limit: int = 8) -> list[tuple[CheckIn, Commitment]]:
+    """The rep's latest check-ins that have an answer (or were closed without one), newest first."""
+    rows = await s.execute(
+        select(CheckIn, Commitment)
+        .join(Commitment, CheckIn.commitment_id == Commitment.id)
+        .where(Commitment.person_id == person_id, CheckIn.status != "pending")
+        .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
+        .limit(limit)
+    )
+    return [(checkin, commitment) for checkin, commitment in rows.tuples()]

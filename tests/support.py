@@ -127,5 +127,8 @@ class FakeChat:
         self.rate_asked.append(workspace_id)
         return self.rates.get(workspace_id, self.rate)
 
+    def conversation_rate_per_second(self) -> float:
+        return 0.0
+
     def texts_to(self, user_id: str) -> list[str]:
         return [d.message.plain_text for d in self.sent if d.to.user_id == user_id]

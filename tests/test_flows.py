@@ -44,6 +44,14 @@ class RecordingChat:
     def rate_per_second(self, workspace_id: str) -> float:
         return 1000.0
 
+    def conversation_rate_per_second(self) -> float:
+        return 0.0
+
+
+    def conversation_rate_per_second(self) -> float:
+
+        return 0.0
+
 
 @dataclass
 class World:

@@ -16,17 +16,18 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.messages import Address, Message
 from storage.migrate import alembic_config
-from storage.models import Base, CheckIn, Commitment, Outbox, Person
+from storage.models import CheckIn, Commitment, Outbox, Person
+from storage.schema import metadata
 from storage.repositories import enqueue, get_or_create_person
 from tests.support import Database, migrate, utc
 
 NOW = utc(2026, 11, 23, 9, 0)
-APP_TABLES = set(Base.metadata.tables)
+APP_TABLES = set(metadata.tables)
 
 
 def _diff(connection) -> list:  # noqa: ANN001
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return compare_metadata(context, Base.metadata)
+    return compare_metadata(context, metadata)
 
 
 def _tables(connection) -> set[str]:  # noqa: ANN001

@@ -89,6 +89,14 @@ class ConsoleChat:
     def rate_per_second(self, workspace_id: str) -> float:
         return 1000.0
 
+    def conversation_rate_per_second(self) -> float:
+        return 0.0
+
+
+    def conversation_rate_per_second(self) -> float:
+
+        return 0.0
+
 
 @dataclass
 class ConsoleSession:

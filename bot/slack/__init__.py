@@ -1,0 +1,1 @@
+"""Slack: the adapter between Slack and the platform-neutral handlers."""

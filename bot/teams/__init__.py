@@ -1,0 +1,1 @@
+"""Teams: the adapter between Teams and the platform-neutral handlers."""
