@@ -167,6 +167,8 @@ class Result:
     """
 
     items: list[Outcome] = field(default_factory=list)
+    unavailable: bool = False
+    """The database could not be reached: nothing was saved (a form should stay open)."""
 
     def reply(self, text: str, *buttons: Button) -> Result:
         self.items.append(Reply(Message.text(text, *buttons)))

@@ -81,3 +81,7 @@ class TransientError(DeliveryError):
 
 class Unreachable(DeliveryError):
     """The person cannot be messaged (bot uninstalled or blocked): stop trying."""
+
+
+class Rejected(DeliveryError):
+    """The platform refused this one message for good (e.g. the message to edit is gone): don't retry it."""

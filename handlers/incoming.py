@@ -25,6 +25,9 @@ class Command:
     name: str
     text: str
     mentions: tuple[Address, ...] = ()
+    mentioned: tuple[Actor, ...] = ()
+    """What the platform knows of the people mentioned (name, zone), so someone who has
+    never talked to the bot can still be named as a manager and messaged."""
 
 
 @dataclass(frozen=True)

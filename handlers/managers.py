@@ -14,16 +14,24 @@ from handlers.schedule_rules import WEEKDAY_NAMES
 from handlers.terms import current_spec
 from handlers.terms_rules import describe_escalation, describe_wins
 from storage.models import ManagerLink, Notice, Person
-from storage.repositories import active_manager_link, enqueue, find_person
+from handlers.incoming import Actor
+from storage.repositories import active_manager_link, enqueue, find_person, get_or_create_person
 
 LINK_ACTION = "link"
 
 
-async def name_manager(s: AsyncSession, rep: Person, mentions: tuple[Address, ...], now: datetime) -> Result:
+async def name_manager(
+    s: AsyncSession, rep: Person, mentions: tuple[Address, ...], now: datetime, known: tuple[Actor, ...] = ()
+) -> Result:
+    """`known` is what the platform told us of the people mentioned; with it, a manager who
+    has never talked to the bot can be named (and messaged) all the same."""
     result = Result()
     if not mentions:
         return result.reply("Who? Name them with a mention, like `/accountability manager @dana`.")
     manager = await find_person(s, mentions[0])
+    profile = next((actor for actor in known if actor.address == mentions[0]), None)
+    if manager is None and profile is not None:
+        manager, _ = await get_or_create_person(s, profile.address, profile.display_name, profile.tz, now)
     if manager is None:
         return result.reply(
             "I don't know that person yet: they need to say hello to me once before I can message them. Nothing changed."

@@ -39,7 +39,7 @@ async def handle(ctx: Context, incoming: Incoming) -> Result:
             return await _dispatch(s, incoming, now, ctx.forms)
     except (OperationalError, DBAPIError, OSError) as error:
         log.warning("database unavailable while handling %s: %s", type(incoming).__name__, error)
-        return Result().reply(DATABASE_DOWN)
+        return Result(unavailable=True).reply(DATABASE_DOWN)
 
 
 async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> tuple[Person, bool]:
@@ -173,7 +173,7 @@ async def _command(s: AsyncSession, person: Person, command: Command, now: datet
             return await commitments.set_paused(s, person, rest, now, paused=False)
         return await managers.resume(s, person, now)
     if verb == "manager":
-        return await managers.name_manager(s, person, command.mentions, now)
+        return await managers.name_manager(s, person, command.mentions, now, command.mentioned)
     if verb == "digest" and rest:
         return await digest.set_cadence(s, person, rest, now)
     if verb in ("team", "digest"):

@@ -25,7 +25,7 @@ _STREAKS = ("3", "5", "10")
 
 TERMS_FORM = Form(
     form_id=FORM_ID,
-    title="Your accountability terms",
+    title="Accountability terms",
     intro="Two questions. Your answers decide when I check in, how, and when your manager hears anything.",
     submit_label="Save my terms",
     fields=(

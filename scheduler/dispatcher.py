@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.messages import Message
-from bot.ports import ChatAdapter, Clock, RateLimited, TransientError, Unreachable
+from bot.ports import ChatAdapter, Clock, RateLimited, Rejected, TransientError, Unreachable
 from storage.models import Outbox, Person
 from storage.repositories import address_of, sent_ref
 
@@ -203,6 +203,9 @@ class Dispatcher:
                 await s.execute(update(Person).where(Person.id == row.recipient_id).values(reachable=False))
             await self._finish(row, status="dead", error=str(error))
             return "unreachable"
+        except Rejected as error:
+            log.warning("outbox row %s rejected by %s: %s", row.id, row.platform, error)
+            return await self._finish(row, status="failed", error=str(error))
         except Exception as error:  # an adapter bug must not wedge the outbox: record it and back off
             log.exception("unexpected error sending outbox row %s", row.id)
             return await self._retry(row, backoff(row.attempts + 1), repr(error), count=True)

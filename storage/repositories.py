@@ -175,4 +175,4 @@ async def recent_checkins(s: AsyncSession, person_id: int, limit: int = 8) -> li
         .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
         .limit(limit)
     )
-    return [(checkin, commitment) for checkin, commitment in rows.tuples()]
+    return [(checkin, commitment) for checkin, commitment in rows.all()]

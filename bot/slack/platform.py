@@ -1,12 +1,160 @@
-"""Slack's entry for the composition root: `build(settings, ctx)` (see `bot.platform`)."""
+"""Slack's entry for the composition root: the bolt AsyncApp, its routes on our aiohttp
+server (`POST /slack/events`, and `/slack/install` + `/slack/oauth_redirect` with OAuth),
+the outbox adapter, and Socket Mode.
+
+Requests are verified here, before bolt sees them, with slack-sdk's `SignatureVerifier`
+on our own clock: a bad, missing or stale signature gets 401 and nothing else happens.
+"""
 
 from __future__ import annotations
 
-from bot.platform import Platform
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.signature import Clock as SignatureClock
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.messages import Address
+from bot.ports import Clock
+from bot.slack.adapter import SlackChat
+from bot.slack.listeners import SlackBot
+from bot.slack.web import Directory, make_client
 from handlers.context import Context
 from settings import Settings
+from storage.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+BOT_SCOPES = ("chat:write", "commands", "im:history", "im:read", "im:write", "users:read")
 
 
-def build(settings: Settings, ctx: Context) -> Platform | None:
-    """Slack is not wired yet."""
-    return None
+class _SignatureClock(SignatureClock):
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock.now().timestamp()
+
+
+@dataclass
+class SlackPlatform:
+    """Everything Slack needs at run time; `mount` adds the HTTP routes."""
+
+    app: AsyncApp
+    adapter: SlackChat
+    bot: SlackBot
+    client: AsyncWebClient
+    verifier: SignatureVerifier | None
+    oauth: bool = False
+    _closed: bool = field(default=False, repr=False)
+
+    def mount(self, web_app: web.Application) -> None:
+        web_app.router.add_post(EVENTS_PATH, self.handle_events)
+        if self.oauth:
+            web_app.router.add_get(INSTALL_PATH, self.handle_install)
+            web_app.router.add_get(REDIRECT_PATH, self.handle_oauth_redirect)
+
+    async def handle_events(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.verifier is None or not self.verifier.is_valid(
+            body, request.headers.get("X-Slack-Request-Timestamp", ""), request.headers.get("X-Slack-Signature", "")
+        ):
+            return web.json_response({"error": "invalid request signature"}, status=401)
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def handle_install(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+    async def handle_oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            session = getattr(self.client, "session", None)
+            if session is not None:
+                await session.close()
+
+
+def _engine_of(ctx: Context) -> AsyncEngine:
+    bind: Any = ctx.sessions.kw.get("bind")
+    assert isinstance(bind, AsyncEngine), "the session factory must be bound to an engine"
+    return bind
+
+
+def build(settings: Settings, ctx: Context) -> SlackPlatform | None:
+    """Slack, if configured: a bot token (one workspace) or OAuth client credentials (many),
+    with a signing secret for HTTP or an app token for Socket Mode."""
+    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+    if not (settings.slack_bot_token or oauth) or not (settings.slack_signing_secret or settings.slack_app_token):
+        if settings.slack_bot_token or oauth:
+            log.warning("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); Slack stays off")
+        return None
+    client = make_client(settings.slack_api_url, None if oauth else settings.slack_bot_token)
+    installation_store: AsyncSQLAlchemyInstallationStore | None = None
+    oauth_settings: AsyncOAuthSettings | None = None
+    if oauth:
+        assert settings.slack_client_id and settings.slack_client_secret
+        engine = _engine_of(ctx)
+        installation_store = AsyncSQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id, engine=engine,
+            bots_table_name=BOTS_TABLE, installations_table_name=INSTALLATIONS_TABLE,
+        )
+        oauth_settings = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=installation_store,
+            installation_store_bot_only=True,
+            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        )
+
+    async def token_for(team_id: str) -> str | None:
+        if installation_store is None:
+            return settings.slack_bot_token
+        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        return bot.bot_token if bot is not None else None
+
+    directory = Directory(client, token_for)
+    bot = SlackBot(ctx, client, directory)
+
+    async def delivered(to: Address) -> None:
+        await bot.publish_home(to)
+
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        oauth_settings=oauth_settings,
+        request_verification_enabled=False,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    bot.register(app)
+    adapter = SlackChat(
+        client, directory,
+        workspace_rate=settings.slack_workspace_rate, channel_rate=settings.slack_channel_rate, delivered=delivered,
+    )
+    verifier = (
+        SignatureVerifier(settings.slack_signing_secret, clock=_SignatureClock(ctx.clock))
+        if settings.slack_signing_secret else None
+    )
+    return SlackPlatform(app=app, adapter=adapter, bot=bot, client=client, verifier=verifier, oauth=oauth)
