@@ -1,0 +1,78 @@
+"""Bot Framework connector failures -> the outbox's delivery errors (`bot.ports`).
+
+429 -> RateLimited (Retry-After, else 1 s); 412, 5xx and dropped connections -> TransientError;
+403 MessageWritesBlocked (the app was removed or the bot blocked) -> Unreachable; any other
+4xx stays a plain error, which the outbox records and backs off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.ports import DeliveryError, RateLimited, TransientError, Unreachable
+
+BLOCKED_CODES = frozenset({"MessageWritesBlocked", "BotDisabledByAdmin", "ConversationBlockedByUser"})
+
+
+class ConnectorError(Exception):
+    """The connector refused a request for a reason retrying will not fix (a 4xx)."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"Bot Framework connector answered {status} {code}: {detail}".strip())
+        self.status = status
+        self.code = code
+
+
+def _status(error: HttpOperationError) -> int:
+    response: Any = error.response
+    status = getattr(response, "status", None) or getattr(response, "status_code", None)
+    return int(status or 0)
+
+
+def _code_and_message(error: HttpOperationError) -> tuple[str, str]:
+    body: Any = getattr(error, "error", None)
+    inner = getattr(body, "error", None)
+    code = str(getattr(inner, "code", "") or "")
+    message = str(getattr(inner, "message", "") or "")
+    return code, message or str(error)
+
+
+def retry_after(error: HttpOperationError) -> float:
+    """Seconds to wait, from a Retry-After header in seconds or as an HTTP date; 1 s when absent."""
+    headers: Any = getattr(error.response, "headers", None) or {}
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if not raw:
+        return 1.0
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max((parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def translate(error: BaseException) -> BaseException:
+    """The delivery error an exception from the connector stands for (or the error itself)."""
+    if isinstance(error, DeliveryError):
+        return error
+    if isinstance(error, HttpOperationError):
+        status = _status(error)
+        code, message = _code_and_message(error)
+        if status == 429:
+            return RateLimited(retry_after(error), f"Teams throttled the bot (429): {message}")
+        if status == 412 or status >= 500:
+            return TransientError(f"Bot Framework connector answered {status}: {message}")
+        if status == 403 and code in BLOCKED_CODES:
+            return Unreachable(f"Teams refused the message ({code}): the app was removed or the bot blocked")
+        return ConnectorError(status, code, message)
+    if isinstance(error, ClientRequestError | aiohttp.ClientError | asyncio.TimeoutError | ConnectionError):
+        return TransientError(f"could not reach the Bot Framework connector: {error!r}")
+    return error

@@ -1,0 +1,1 @@
+"""Teams adapter tests: Bot Framework activities over HTTP against a fake connector."""
