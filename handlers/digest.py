@@ -55,7 +55,10 @@ async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Y
             trend = " ↑" if delta > 0.05 else " ↓" if delta < -0.05 else " →"
         rates.append(f"{rep.display_name} {rate}{trend}")
         if not rep.reachable:
-            needs_help.append(f"• {rep.display_name}: I can't reach them any more (the app was removed or blocked).")
+            needs_help.append(
+                f"• {rep.display_name} can't be reached by Follow-Through (the app was removed or blocked); "
+                "check in with them directly."
+            )
         commitments = list(
             await s.scalars(select(Commitment).where(Commitment.person_id == rep.id, Commitment.status == "active").order_by(Commitment.seq))
         )

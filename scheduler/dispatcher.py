@@ -4,7 +4,8 @@ Claiming is a compare-and-set per row (`status pending -> sending`), so two repl
 one database never send the same message. Sends to one recipient go in order; different
 recipients go concurrently, bounded by a semaphore and a per-workspace rate limit. A 429
 waits for its Retry-After; 5xx and connection errors back off exponentially with jitter;
-an unreachable person is marked so and not retried.
+an unreachable person is marked so and not retried. When the person who could not be reached
+was just named as someone's accountability partner, that rep is told so.
 """
 
 from __future__ import annotations
@@ -24,14 +25,19 @@ from sqlalchemy.orm import aliased
 
 from bot.messages import Message
 from bot.ports import ChatAdapter, Clock, RateLimited, Rejected, TransientError, Unreachable
-from storage.models import Outbox, Person
-from storage.repositories import address_of, sent_ref
+from storage.models import ManagerLink, Outbox, Person
+from storage.repositories import address_of, enqueue, sent_ref
 
 log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BATCH = 200
+PARTNER_UNREACHABLE = (
+    "I couldn't reach {name}, so they don't know you named them as your accountability partner. "
+    "They must install Follow-Through first (in Teams: add the app); then name them again with "
+    "`/accountability manager @name`."
+)
 
 
 @dataclass
@@ -183,6 +189,7 @@ class Dispatcher:
             return await self._finish(row, status="failed", error="recipient no longer exists")
         if not person.reachable:
             await self._finish(row, status="dead", error="recipient is unreachable (app removed or blocked)")
+            await self._tell_rep_if_partner_notice(row)
             return "unreachable"
         message = Message.from_json(row.message_json)
         try:
@@ -202,6 +209,7 @@ class Dispatcher:
             async with self._sessions() as s, s.begin():
                 await s.execute(update(Person).where(Person.id == row.recipient_id).values(reachable=False))
             await self._finish(row, status="dead", error=str(error))
+            await self._tell_rep_if_partner_notice(row)
             return "unreachable"
         except Rejected as error:
             log.warning("outbox row %s rejected by %s: %s", row.id, row.platform, error)
@@ -210,6 +218,22 @@ class Dispatcher:
             log.exception("unexpected error sending outbox row %s", row.id)
             return await self._retry(row, backoff(row.attempts + 1), repr(error), count=True)
         return await self._finish(row, status="sent", platform_ref=platform_ref)
+
+    async def _tell_rep_if_partner_notice(self, row: Outbox) -> None:
+        """A "you were named as accountability partner" notice (`link:<id>`) that can't be delivered:
+        the rep who named them hears it, once."""
+        raw_id = (row.message_key or "").removeprefix("link:")
+        if not (row.message_key or "").startswith("link:") or not raw_id.isdigit():
+            return
+        async with self._sessions() as s, s.begin():
+            link = await s.get(ManagerLink, int(raw_id))
+            rep = await s.get(Person, link.rep_id) if link is not None else None
+            manager = await s.get(Person, link.manager_id) if link is not None else None
+            if rep is None or manager is None:
+                return
+            now = self._clock.now()
+            message = Message.text(PARTNER_UNREACHABLE.format(name=manager.display_name))
+            await enqueue(s, rep, message, now, dedupe_key=f"link-unreachable:{raw_id}")
 
     async def _retry(self, row: Outbox, delay: timedelta, error: str, *, count: bool) -> str:
         attempts = row.attempts + 1

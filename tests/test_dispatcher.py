@@ -264,3 +264,68 @@ async def test_a_rate_below_one_per_second_still_sends(sqlite_database_url: str)
         row = await _row(db, row_id)
         assert (report.sent, row.status, row.last_error) == (1, "sent", None)
         assert chat.texts_to("U1") == ["check-in"]
+
+
+# --------------------------------------------------------------------------
+# a named partner who can't be reached: the rep hears it
+
+
+async def _name_partner(db: Database, rep: str, partner: str) -> None:
+    from handlers.context import Context
+    from handlers.incoming import Actor, Command
+    from handlers.router import handle
+
+    await _person(db, partner)
+    result = await handle(
+        Context(sessions=db.sessions, clock=FixedClock(T0)),
+        Command(Actor(Address("test", "T1", rep), rep, BERLIN), "accountability", f"manager @{partner}", (Address("test", "T1", partner),)),
+    )
+    assert "is now your accountability partner" in result.items[-1].message.plain_text  # type: ignore[union-attr]
+
+
+async def test_partner_notice_that_cannot_be_delivered_tells_the_rep(sqlite_database_url: str) -> None:
+    await migrate(sqlite_database_url)
+    async with Database(sqlite_database_url) as db:
+        await _name_partner(db, "U1", "U2")
+        chat = FakeChat()
+        chat.fail("U2", Unreachable("MessageWritesBlocked"))
+        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0))
+
+        await dispatcher.drain(real_sleep=False)
+        await dispatcher.drain(real_sleep=False)
+
+        assert chat.texts_to("U2") == []
+        (told,) = [t for t in chat.texts_to("U1") if "couldn't reach" in t]
+        assert told.startswith("I couldn't reach U2, so they don't know you named them")
+        assert "must install Follow-Through first (in Teams: add the app)" in told
+        (notice,) = await db.all(Outbox, Outbox.message_key.like("link:%"))
+        assert notice.status == "dead"
+
+
+async def test_partner_already_unreachable_tells_the_rep_once(sqlite_database_url: str) -> None:
+    await migrate(sqlite_database_url)
+    async with Database(sqlite_database_url) as db:
+        partner = await _person(db, "U2")
+        async with db.sessions() as s, s.begin():
+            person = await s.get(Person, partner)
+            assert person is not None
+            person.reachable = False
+        await _name_partner(db, "U1", "U2")
+        chat = FakeChat()
+        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0))
+        await dispatcher.drain(real_sleep=False)
+        await dispatcher.drain(real_sleep=False)
+
+        assert [a.user_id for a in chat.attempts].count("U2") == 0
+        assert len([t for t in chat.texts_to("U1") if "couldn't reach U2" in t]) == 1
+
+
+async def test_other_undeliverable_messages_tell_nobody(sqlite_database_url: str) -> None:
+    await migrate(sqlite_database_url)
+    async with Database(sqlite_database_url) as db:
+        mona = await _person(db, "U1")
+        await _queue(db, mona, "check-in")
+        chat = FakeChat()
+        chat.fail("U1", Unreachable("MessageWritesBlocked"))
+        await Dispatcher(db.sessions, {"test": chat}, FixedClock(T0)).drain(real_sleep=False)
+        assert chat.sent == [] and await db.count(Outbox) == 1
