@@ -25,6 +25,16 @@ log = logging.getLogger("followthrough")
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        install_log_redaction(handler)
+
+
+def install_log_redaction(handler: logging.Handler) -> None:
+    """Mask tokens and secrets in everything `handler` writes."""
+    from bot.redaction import RedactingFilter
+
+    if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+        handler.addFilter(RedactingFilter())
 
 
 def migrate(settings: Settings) -> None:

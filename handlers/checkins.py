@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import Button, Message, Result, Section, Update
@@ -162,9 +162,9 @@ async def on_answer(s: AsyncSession, person: Person, value: str, now: datetime) 
         return result.reply(f"Already recorded for “{commitment.title}”: {_STATUS_WORDS[checkin.status]}. Nothing changed.")
     if checkin.closes_at <= now:
         return result.reply(f"That check-in closed at the end of its day; “{commitment.title}” is recorded as no answer.")
+    if not await _record_answer(s, checkin, answer, now):
+        return result.reply(f"Already recorded for “{commitment.title}”: {_STATUS_WORDS[checkin.status]}. Nothing changed.")
     spec, _ = await current_spec(s, person)
-    checkin.status = answer
-    checkin.answered_at = now
     if answer == "yes":
         result.reply(tone.say(spec.tone, "yes", title=commitment.title))
         await escalation.settle(s, checkin, now, spec)
@@ -173,6 +173,19 @@ async def on_answer(s: AsyncSession, person: Person, value: str, now: datetime) 
         await _follow_up(s, person, checkin, commitment, spec, now, result)
     await _refresh(s, person, checkin, spec, result)
     return result
+
+
+async def _record_answer(s: AsyncSession, checkin: CheckIn, status: str, now: datetime | None) -> bool:
+    """Move a pending check-in to `status` atomically: of two racing answers (a double click,
+    a click as the day closes) exactly one wins; the loser sees the winner's answer."""
+    changed = await s.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.status == "pending")
+        .values(status=status, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await s.refresh(checkin)
+    return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def _follow_up(
@@ -301,8 +314,10 @@ async def close_days(s_factory: async_sessionmaker[AsyncSession], now: datetime)
             if person is None:
                 continue
             if checkin.status == "pending":
-                checkin.status = "no_answer"
-                await _update_prompt_later(s, person, checkin, now)
+                if await _record_answer(s, checkin, "no_answer", None):
+                    await _update_prompt_later(s, person, checkin, now)
+                elif checkin.settled_at is not None:
+                    continue
             if checkin.awaiting_note and awaiting_note(person):
                 person.conversation_state = None
             spec, _ = await current_spec(s, person)

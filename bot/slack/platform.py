@@ -66,11 +66,16 @@ class SlackPlatform:
             web_app.router.add_get(INSTALL_PATH, self.handle_install)
             web_app.router.add_get(REDIRECT_PATH, self.handle_oauth_redirect)
 
+    def signed_by_slack(self, body: bytes, timestamp: str, signature: str) -> bool:
+        """True only for a well-formed signature over this body, made within the last 5 minutes."""
+        if self.verifier is None or not timestamp.isdigit() or not signature.startswith("v0="):
+            return False
+        return self.verifier.is_valid(body, timestamp, signature)
+
     async def handle_events(self, request: web.Request) -> web.Response:
         body = await request.read()
-        if self.verifier is None or not self.verifier.is_valid(
-            body, request.headers.get("X-Slack-Request-Timestamp", ""), request.headers.get("X-Slack-Signature", "")
-        ):
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "").strip()
+        if not self.signed_by_slack(body, timestamp, request.headers.get("X-Slack-Signature", "")):
             return web.json_response({"error": "invalid request signature"}, status=401)
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))

@@ -1,0 +1,86 @@
+"""Slack's retries, double clicks, old buttons and rate-limit storms: exactly one answer
+or message each, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from storage.models import CheckIn, Outbox, Person
+from tests.slack.harness import TEAM, SlackHarness
+from tests.slack.test_slack_flows import button
+
+MONDAY_1630_NY = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)
+
+
+async def test_a_retried_event_is_handled_once(slack: SlackHarness) -> None:
+    event = {"type": "app_home_opened", "user": "URITA", "channel": "DURITA", "tab": "home"}
+    await slack.event(event, event_id="Ev-same")
+    status, _ = await slack.event(event, event_id="Ev-same", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert status == 200
+    assert len(slack.dms("URITA")) == 1, "one invitation, not two"
+
+    await slack.command("URITA", "/commit", "20 calls every weekday")
+    await slack.tick(MONDAY_1630_NY)
+    no = button(slack.dms("URITA")[-1]["blocks"], "No")
+    await slack.click("URITA", no["action_id"], no["value"])
+    note = {"type": "message", "channel_type": "im", "user": "URITA", "channel": "DURITA", "text": "Travel day.", "ts": "9.0"}
+    await slack.event(note, event_id="Ev-note")
+    posts_before = len(slack.fake.calls_to("chat.postMessage"))
+    await slack.event(note, event_id="Ev-note", headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"})
+    assert len(slack.fake.calls_to("chat.postMessage")) == posts_before
+    assert [c.note for c in await slack.db.all(CheckIn)] == ["Travel day."]
+
+
+async def test_a_double_click_records_one_answer(slack: SlackHarness) -> None:
+    await slack.command("URITA", "/commit", "20 calls every weekday")
+    await slack.tick(MONDAY_1630_NY)
+    checkin = slack.dms("URITA")[-1]
+    yes = button(checkin["blocks"], "Yes")
+    results = await asyncio.gather(*(slack.click("URITA", yes["action_id"], yes["value"], ts=checkin["ts"]) for _ in range(2)))
+    assert [status for status, _ in results] == [200, 200]
+    rows = await slack.db.all(CheckIn)
+    assert [r.status for r in rows] == ["yes"]
+    replies = slack.replies()[-2:]
+    assert sum("Already recorded" in r for r in replies) == 1, slack.replies()
+    assert sum("20 calls" in r and "Already" not in r for r in replies) == 1
+
+
+async def test_clicks_on_old_or_unknown_checkins_answer_harmlessly(slack: SlackHarness) -> None:
+    await slack.command("URITA", "/commit", "20 calls every weekday")
+    await slack.tick(MONDAY_1630_NY)
+    monday = slack.dms("URITA")[-1]
+    yes = button(monday["blocks"], "Yes")
+    await slack.tick(datetime(2026, 11, 24, 5, 5, tzinfo=UTC))  # Tuesday 00:05 in New York: Monday closed
+    await slack.click("URITA", yes["action_id"], yes["value"], ts=monday["ts"])
+    assert "no answer" in slack.last_reply()
+    assert [c.status for c in await slack.db.all(CheckIn)] == ["no_answer"]
+
+    await slack.click("URITA", yes["action_id"], "424242:yes", ts=monday["ts"])
+    assert "couldn't find that check-in" in slack.last_reply()
+    await slack.click("URITA", "retired_action:0", "x", ts=monday["ts"])
+    assert "older version" in slack.last_reply()
+
+
+async def test_a_429_storm_during_fan_out_sends_each_checkin_exactly_once(slack: SlackHarness) -> None:
+    reps = [f"UREP{n}" for n in range(6)]
+    for n, user in enumerate(reps):
+        slack.fake.add_user(TEAM, user, f"Rep{n}", "America/New_York")
+        await slack.command(user, "/commit", "20 calls every weekday")
+    slack.fake.fail("chat.postMessage", status=429, times=14, retry_after=1)
+    slack.fake.fail("chat.postMessage", status=500, times=2)
+
+    report = await slack.tick(MONDAY_1630_NY)
+    for _ in range(10):
+        if await slack.db.count(Outbox, Outbox.status != "sent") == 0:
+            break
+        slack.clock.set(slack.clock.now() + timedelta(seconds=3))
+        report = await slack.drain()
+    assert await slack.db.count(Outbox, Outbox.status != "sent") == 0, report
+
+    delivered = Counter(c.params["channel"] for c in slack.fake.calls_to("chat.postMessage"))
+    assert delivered == Counter({"D" + user: 1 for user in reps})
+    refused = [c for c in slack.fake.calls_to("chat.postMessage", ok_only=False) if c.status != 200]
+    assert len(refused) == 16, "every injected failure was met and retried"
+    assert await slack.db.count(Person, Person.reachable.is_(False)) == 0
