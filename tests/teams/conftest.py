@@ -47,7 +47,7 @@ class User:
 
     @property
     def conversation(self) -> str:
-        return f"a:chat-{self.id.removeprefix('29:')}"
+        return f"a:chat-{self.tenant.removeprefix('tenant-')}-{self.id.removeprefix('29:')}"
 
 
 async def start_site(application: web.Application) -> tuple[web.AppRunner, str]:
