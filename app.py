@@ -180,6 +180,62 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     return 0
 
 
+async def run_socket(settings: Settings, with_scheduler: bool) -> int:
+    """Slack over Socket Mode (no public URL needed), with the scheduler."""
+    from bot.ports import SystemClock
+    from bot.slack import platform as slack
+    from scheduler.dispatcher import Dispatcher
+    from scheduler.runner import build_scheduler
+    from storage.db import make_engine, make_sessionmaker
+
+    if not settings.slack_app_token:
+        log.error("socket needs SLACK_APP_TOKEN (an xapp-... app-level token with connections:write); see README")
+        return 2
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    clock = SystemClock()
+    platform = slack.build(settings, Context(sessions=sessions, clock=clock, forms=True))
+    if platform is None:
+        log.error("socket needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see README")
+        await engine.dispose()
+        return 2
+    handler = platform.socket_mode(settings.slack_app_token)
+    await handler.connect_async()
+    log.info("connected to Slack over Socket Mode")
+    scheduler = None
+    if with_scheduler:
+        scheduler = build_scheduler(sessions, Dispatcher(sessions, {"slack": platform.adapter}, clock, settings.outbox_concurrency), clock)
+        scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await handler.close_async()
+        await platform.close()
+        await engine.dispose()
+    return 0
+
+
+def run_teams_package(settings: Settings, out: str) -> int:
+    from pathlib import Path
+
+    from bot.teams.package import build_package
+
+    try:
+        path = build_package(settings, Path(out))
+    except ValueError as error:
+        print(f"can't build the Teams package: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
 def _instant(raw: str) -> datetime:
     value = datetime.fromisoformat(raw)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -195,8 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     console = verbs.add_parser("console", help="chat with the bot in the terminal (SQLite, no tokens)")
     console.add_argument("--start", type=_local, help="start the simulated clock here (local time, e.g. '2026-11-23 08:00')")
     console.add_argument("--echo", action=argparse.BooleanOptionalAction, default=None, help="echo input lines (default: when not a terminal)")
-    serve = verbs.add_parser("serve", help="the HTTP server (health check today) with the scheduler")
+    serve = verbs.add_parser("serve", help="the HTTP server (Slack, Teams, /healthz) with the scheduler")
     serve.add_argument("--no-scheduler", action="store_true")
+    socket = verbs.add_parser("socket", help="Slack over Socket Mode (SLACK_APP_TOKEN), with the scheduler")
+    socket.add_argument("--no-scheduler", action="store_true")
+    package = verbs.add_parser("teams-package", help="zip the Teams app package for upload (needs MICROSOFT_APP_ID)")
+    package.add_argument("--out", default="follow-through-teams.zip", help="where to write the zip")
     tick = verbs.add_parser("tick", help="one scheduler pass now, or as if at --at; sends what it queued")
     tick.add_argument("--at", type=_instant, help="an ISO-8601 instant (UTC if no offset is given)")
     verbs.add_parser("migrate", help="upgrade the database to the newest schema")
@@ -207,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     _configure_logging("WARNING" if args.verb == "console" and settings.log_level.upper() == "INFO" else settings.log_level)
+    if args.verb == "teams-package":
+        return run_teams_package(settings, args.out)
     migrate(settings)
     if args.verb == "migrate":
         print("database is at the newest schema")
@@ -217,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_tick(settings, args.at))
     if args.verb == "serve":
         return asyncio.run(run_serve(settings, not args.no_scheduler))
+    if args.verb == "socket":
+        return asyncio.run(run_socket(settings, not args.no_scheduler))
     return 2
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
@@ -89,6 +90,10 @@ class SlackPlatform:
         flow = self.app.oauth_flow
         assert flow is not None
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    def socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
+        """A Socket Mode connection for this app (`await handler.connect_async()` to start)."""
+        return AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
 
     async def close(self) -> None:
         if not self._closed:

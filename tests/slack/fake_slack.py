@@ -52,6 +52,8 @@ class FakeSlack:
     """bot token -> team id, as `auth.test` reports it."""
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     oauth_grant: dict[str, Any] | None = None
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
     _ts: int = 0
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -83,6 +85,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         self.port = free_port()
@@ -103,6 +106,17 @@ class FakeSlack:
 
     def _team_for(self, token: str | None) -> str:
         return self.tokens.get(token or "", "T1")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every acknowledgement the app sends back."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}, "connection_info": {"app_id": "A1"}})
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", await request.json(), None, 200))
@@ -126,6 +140,8 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
         team = self._team_for(token)
+        if method == "apps.connections.open":
+            return 200, {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "auth.test":
             return 200, {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": team, "team": team, "url": "https://example.invalid/"}
         if method == "users.info":
