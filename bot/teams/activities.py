@@ -15,7 +15,14 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.messages import Address
 from bot.teams.cards import Click, Submitted, read_submit
-from handlers.incoming import Actor, ButtonClick, FormSubmit, Incoming, Opened, TextMessage
+from handlers.incoming import (
+    Actor,
+    ButtonClick,
+    FormSubmit,
+    Incoming,
+    Opened,
+    TextMessage,
+)
 
 PLATFORM = "teams"
 DEFAULT_NAME = "there"

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from botbuilder.core import serializer_helper
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
 from botbuilder.schema import Activity
 
 from bot.platform import Platform
+from bot.ports import ChatAdapter
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
 from handlers.context import Context
@@ -53,7 +57,7 @@ class TeamsPlatform:
         self._auth = ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
         self._cloud = CloudAdapter(self._auth)
         self._bot = FollowThroughBot(ctx)
-        self.adapter = TeamsChat(
+        self.adapter: ChatAdapter = TeamsChat(
             self._cloud,
             ctx.sessions,
             ctx.clock,

@@ -13,8 +13,8 @@ from handlers.context import Context
 from settings import Settings
 from storage.models import ConversationRef, Outbox, Person, ProcessedEvent
 from tests.support import Database, migrate
-from tests.teams.conftest import MONDAY_8, TeamsWorld, User, serve
 from tests.teams.fake_connector import FakeConnector
+from tests.teams.harness import MONDAY_8, TeamsWorld, User, serve
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
 MONA = User("29:mona", "Mona Berg")

@@ -5,46 +5,24 @@ people see is read from the calls the fake connector recorded."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from handlers.terms_form import TERMS_FORM
 from storage.models import CheckIn, Commitment, ConversationRef, Outbox, Person, Terms
-from tests.teams.conftest import BOT_ID, TeamsWorld, User
-from tests.teams.fake_connector import Call
+from tests.teams.harness import (
+    BOT_ID,
+    GOOD_TERMS,
+    MONDAY_1630,
+    TeamsWorld,
+    User,
+    onboard,
+    open_terms_form,
+)
 
 MONA = User("29:mona", "Mona Berg")
 DANA = User("29:dana", "Dana Lee")
 NILS = User("29:nils", "Nils Ek")
-MONDAY_1630 = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # 16:30 Berlin
-
-GOOD_TERMS = {
-    "support_words": "Straight talk, no lectures.",
-    "days": "0,1,2,3,4",
-    "time": "16:30",
-    "tone": "straight",
-    "followup_words": "Tell Dana after one miss.",
-    "after_miss": "",
-    "threshold": "1",
-    "no_answer": "miss",
-    "streak": "5",
-    "oneoff": "share",
-}
-
-
-async def open_terms_form(world: TeamsWorld, user: User) -> Call:
-    (welcome,) = await world.install(user)
-    (form,) = await world.submit(user, welcome, welcome.action("Answer the two questions")["data"])
-    return form
-
-
-async def onboard(world: TeamsWorld, user: User, **terms: str) -> None:
-    form = await open_terms_form(world, user)
-    calls = await world.submit(user, form, form.action("Save my terms")["data"], **{**GOOD_TERMS, **terms})
-    assert "Your terms (version 1)" in calls[-1].text
-
-
 async def test_install_greets_and_saves_where_to_reach_the_person(world: TeamsWorld) -> None:
     calls = await world.install(MONA)
 

@@ -12,15 +12,22 @@ from sqlalchemy import update
 from bot.messages import Address, Message
 from storage.models import ConversationRef, Outbox, Person
 from storage.repositories import enqueue, get_or_create_person
-from tests.teams.conftest import BOT_ID, TENANT_A, TENANT_B, TeamsWorld, User
 from tests.teams.fake_connector import CREATE
-from tests.teams.test_flows import MONDAY_1630, onboard
+from tests.teams.harness import (
+    BOT_ID,
+    MONDAY_1630,
+    TENANT_A,
+    TENANT_B,
+    TeamsWorld,
+    User,
+    onboard,
+)
 
 MONA = User("29:mona", "Mona Berg")
 DANA = User("29:dana", "Dana Lee")
 OLLE = User("29:olle", "Olle Sund")
 PIA = User("29:pia", "Pia Holm")
-BLOCKED = {"code": "MessageWritesBlocked"}
+BLOCKED = "MessageWritesBlocked"
 
 
 def checkin_posts(world: TeamsWorld, user: User) -> list[int]:
@@ -98,7 +105,7 @@ async def test_403_message_writes_blocked_marks_unreachable_and_the_manager_dige
     await world.install(DANA)
     await world.say(MONA, "manager <at>Dana Lee</at>", DANA)
     await world.drain()
-    world.connector.fail(MONA.conversation, 403, **BLOCKED)
+    world.connector.fail(MONA.conversation, 403, code=BLOCKED)
 
     report = await world.tick(MONDAY_1630)
     await world.tick(MONDAY_1630 + timedelta(minutes=5))
@@ -129,7 +136,7 @@ async def test_403_message_writes_blocked_marks_unreachable_and_the_manager_dige
 async def test_a_named_manager_who_removed_the_app_is_reported_to_the_rep(world: TeamsWorld) -> None:
     await onboard(world, MONA)
     await world.install(DANA)
-    world.connector.fail(DANA.conversation, 403, **BLOCKED)
+    world.connector.fail(DANA.conversation, 403, code=BLOCKED)
 
     (reply,) = await world.say(MONA, "manager <at>Dana Lee</at>", DANA)
     await world.drain()

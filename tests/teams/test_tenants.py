@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from storage.models import Commitment, ConversationRef, Person
-from tests.teams.conftest import TENANT_A, TENANT_B, TeamsWorld, User
-from tests.teams.test_flows import MONDAY_1630, onboard
+from tests.teams.harness import (
+    MONDAY_1630,
+    TENANT_A,
+    TENANT_B,
+    TeamsWorld,
+    User,
+    onboard,
+)
 
 MONA_A = User("29:mona-a", "Mona Berg", TENANT_A)
 MONA_B = User("29:mona-b", "Mona Berg", TENANT_B)
