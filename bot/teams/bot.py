@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
 from bot.messages import FormErrors, OpenForm, Reply, Result, Update
@@ -55,11 +56,25 @@ class FollowThroughBot(ActivityHandler):
         await self._run(turn_context)
 
     async def _run(self, turn_context: TurnContext) -> None:
+        await self._fill_in_name(turn_context)
         incoming = to_incoming(turn_context.activity)
         if incoming is None:
             return
         result = await handle(self._ctx, incoming)
         await self._render(turn_context, incoming, result)
+
+    @staticmethod
+    async def _fill_in_name(turn_context: TurnContext) -> None:
+        """Teams leaves the name out of some activities (the install event): ask the connector."""
+        person = turn_context.activity.from_property
+        if person is None or not person.id or (person.name or "").strip():
+            return
+        try:
+            member = await TeamsInfo.get_member(turn_context, person.id)
+        except Exception as error:  # the greeting still works without a name
+            log.info("could not look up the name of %s: %s", person.id, error)
+            return
+        person.name = member.name
 
     async def _render(self, turn_context: TurnContext, incoming: Incoming, result: Result) -> None:
         clicked = turn_context.activity.reply_to_id if turn_context.activity.value is not None else None

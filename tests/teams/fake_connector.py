@@ -3,7 +3,7 @@
 It is the `serviceUrl` of every activity the tests send, so botbuilder's own connector
 client talks to it for replies, proactive sends, card updates and new conversations. It
 records every call (`/v3/conversations` and `/v3/conversations/{id}/activities[/{id}]`,
-POST and PUT) and answers an error on demand: `fail(...)` queues, for one conversation (or
+POST and PUT, and the member look-up `GET /v3/conversations/{id}/members/{user id}`) and answers an error on demand: `fail(...)` queues, for one conversation (or
 for conversation creation), a status such as 429 with Retry-After or 403 with
 `MessageWritesBlocked`, used once per queued entry.
 """
@@ -83,6 +83,8 @@ class FakeConnector:
     _failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+    """Display names by user id, for `GET /v3/conversations/{id}/members/{user id}`."""
 
     def fail(self, conversation_id: str, status: int, code: str = "", retry_after: str | None = None, times: int = 1) -> None:
         """Answer the next `times` calls for `conversation_id` (or `CREATE`) with `status`."""
@@ -96,6 +98,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._activity)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         return app
 
     def _failure(self, key: str) -> Failure | None:
@@ -123,6 +126,13 @@ class FakeConnector:
         answered = activity_id if request.method == "PUT" and activity_id else f"act-{next(self._ids)}"
         self.calls.append(Call(request.method, request.path, conversation_id, activity_id, body, 200, answered))
         return web.json_response({"id": answered}, status=200)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = request.match_info["member"]
+        self.calls.append(Call("GET", request.path, request.match_info["conversation"], None, {}, 200))
+        if member not in self.names:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation", "message": "no such member"}}, status=404)
+        return web.json_response({"id": member, "name": self.names[member], "aadObjectId": f"aad-{member}"})
 
     # ------------------------------------------------------------------ queries
 

@@ -109,8 +109,9 @@ class TeamsWorld:
         body = self.activity(
             user, type="conversationUpdate", membersAdded=[{"id": BOT_ID}], entities=[]
         )
-        body["from"] = {"id": user.id, "aadObjectId": f"aad-{user.id}", "name": user.name}
-        return await self.send(body)
+        body["from"] = {"id": user.id, "aadObjectId": f"aad-{user.id}"}  # Teams sends no name here
+        self.connector.names[user.id] = user.name
+        return [c for c in await self.send(body) if c.method != "GET"]
 
     async def say(self, user: User, text: str, *mentions: User) -> list[Call]:
         """A typed message; `<at>Name</at>` in `text` for each of `mentions`, with its entity."""

@@ -38,7 +38,16 @@ async def test_install_greets_and_saves_where_to_reach_the_person(world: TeamsWo
     saved = json.loads(ref.reference_json)
     assert saved["bot"]["id"] == BOT_ID and saved["conversation"]["tenantID"] == "tenant-aaaa"
     (person,) = await world.db.all(Person)
-    assert person.display_name == "Mona Berg" and person.greeted
+    assert person.display_name == "Mona Berg" and person.greeted  # the install event has no name: looked up
+    (lookup,) = [c for c in world.connector.calls if c.method == "GET"]
+    assert lookup.path == f"/v3/conversations/{MONA.conversation}/members/{MONA.id}"
+
+
+async def test_install_greets_without_a_name_when_teams_cannot_tell_it(world: TeamsWorld) -> None:
+    body = world.activity(MONA, type="conversationUpdate", membersAdded=[{"id": BOT_ID}])
+    body["from"] = {"id": MONA.id}
+    calls = await world.send(body)
+    assert calls[-1].texts[0].startswith("Hi there! I'm Follow-Through.")
 
 
 async def test_the_two_questions_card_shows_errors_on_the_card_then_saves(world: TeamsWorld) -> None:
