@@ -124,7 +124,8 @@ def build_platforms(settings: Settings, ctx: Context) -> list[Platform]:
     from bot.slack import platform as slack
     from bot.teams import platform as teams
 
-    return [p for p in (slack.build(settings, ctx), teams.build(settings, ctx)) if p is not None]
+    candidates: list[Platform | None] = [slack.build(settings, ctx), teams.build(settings, ctx)]
+    return [p for p in candidates if p is not None]
 
 
 def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform]) -> web.Application:

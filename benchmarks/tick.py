@@ -52,10 +52,6 @@ class NullChat:
         return 0.0
 
 
-    def conversation_rate_per_second(self) -> float:
-
-        return 0.0
-
 
 async def populate(url: str, size: int, due: int) -> None:
     sessions = make_sessionmaker(make_engine(url))

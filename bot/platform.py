@@ -24,7 +24,10 @@ from bot.ports import ChatAdapter
 
 
 class Platform(Protocol):
-    adapter: ChatAdapter
+    @property
+    def adapter(self) -> ChatAdapter:
+        """Delivers the outbox's messages on this platform."""
+        ...
 
     def mount(self, app: web.Application) -> None:
         """Add this platform's HTTP routes to the server."""

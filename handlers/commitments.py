@@ -7,7 +7,17 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, Button, Field, Form, FormErrors, FormValue, Message, OpenForm, Result
+from bot.messages import (
+    Address,
+    Button,
+    Field,
+    Form,
+    FormErrors,
+    FormValue,
+    Message,
+    OpenForm,
+    Result,
+)
 from handlers import escalation, schedule
 from handlers.commit_parser import (
     ParsedCommitment,

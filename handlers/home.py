@@ -16,7 +16,13 @@ from handlers.terms import current_spec
 from handlers.terms_form import OPEN_ACTION, TERMS_FORM
 from handlers.terms_rules import describe
 from storage.models import Person
-from storage.repositories import active_manager_link, commitments_of, find_person, recent_checkins, reps_of
+from storage.repositories import (
+    active_manager_link,
+    commitments_of,
+    find_person,
+    recent_checkins,
+    reps_of,
+)
 
 _ANSWERS = {"yes": "✅ yes", "no": "❌ no", "no_answer": "— no answer"}
 

@@ -38,6 +38,7 @@ class TextMessage:
     actor: Actor
     text: str
     mentions: tuple[Address, ...] = ()
+    mentioned: tuple[Actor, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Address, Button, Message, Result
 from handlers import schedule
+from handlers.incoming import Actor
 from handlers.schedule_rules import WEEKDAY_NAMES
 from handlers.terms import current_spec
 from handlers.terms_rules import describe_escalation, describe_wins
 from storage.models import ManagerLink, Notice, Person
-from handlers.incoming import Actor
-from storage.repositories import active_manager_link, enqueue, find_person, get_or_create_person
+from storage.repositories import (
+    active_manager_link,
+    enqueue,
+    find_person,
+    get_or_create_person,
+)
 
 LINK_ACTION = "link"
 

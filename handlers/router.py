@@ -7,16 +7,34 @@ changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Button, OpenForm, Result
-from handlers import checkins, commitments, digest, help, managers, schedule, terms, terms_form
+from handlers import (
+    checkins,
+    commitments,
+    digest,
+    help,
+    managers,
+    schedule,
+    terms,
+    terms_form,
+)
 from handlers.context import Context
-from handlers.incoming import ButtonClick, Command, FormSubmit, Incoming, Opened, TextMessage
+from handlers.incoming import (
+    ButtonClick,
+    Command,
+    FormSubmit,
+    Incoming,
+    Opened,
+    TextMessage,
+)
 from storage.models import Person
 from storage.repositories import get_or_create_person, reps_of
 
@@ -26,20 +44,34 @@ DATABASE_DOWN = (
     "Sorry, I couldn't reach my database just now, so nothing was saved. Please try again in a minute."
 )
 
+BUSY = "Sorry, that collided with another change of yours and nothing was saved. Please try again."
+
 GREETING = (
     "Hi {name}! I'm Follow-Through. I help you keep the commitments you make, on your own terms: "
     "I check in when you choose, in the tone you choose, and your manager hears only what you decide."
 )
 
 
+CONFLICT_RETRIES = 3
+
+
 async def handle(ctx: Context, incoming: Incoming) -> Result:
     now = ctx.clock.now()
-    try:
-        async with ctx.sessions() as s, s.begin():
-            return await _dispatch(s, incoming, now, ctx.forms)
-    except (OperationalError, DBAPIError, OSError) as error:
-        log.warning("database unavailable while handling %s: %s", type(incoming).__name__, error)
-        return Result(unavailable=True).reply(DATABASE_DOWN)
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            async with ctx.sessions() as s, s.begin():
+                return await _dispatch(s, incoming, now, ctx.forms)
+        except IntegrityError as error:
+            # Two requests from one person raced (a first message and App Home at once, two
+            # commits in a row): the loser's transaction rolled back whole, so run it again.
+            if attempt == CONFLICT_RETRIES:
+                log.warning("gave up on %s after %s conflicting writes: %s", type(incoming).__name__, attempt, error)
+                return Result(unavailable=True).reply(BUSY)
+            await asyncio.sleep(random.uniform(0, 0.05 * attempt))
+        except (OperationalError, DBAPIError, OSError) as error:
+            log.warning("database unavailable while handling %s: %s", type(incoming).__name__, error)
+            return Result(unavailable=True).reply(DATABASE_DOWN)
+    raise AssertionError("unreachable")
 
 
 async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> tuple[Person, bool]:
@@ -103,9 +135,9 @@ def as_command(message: TextMessage) -> Command | None:
     word, _, rest = text.partition(" ")
     word = word.lower().lstrip("/")
     if word in ("commit", "accountability"):
-        return Command(message.actor, word, rest.strip(), message.mentions)
+        return Command(message.actor, word, rest.strip(), message.mentions, message.mentioned)
     if word in COMMAND_WORDS:
-        return Command(message.actor, "accountability", f"{word} {rest.strip()}".strip(), message.mentions)
+        return Command(message.actor, "accountability", f"{word} {rest.strip()}".strip(), message.mentions, message.mentioned)
     return None
 
 

@@ -15,7 +15,14 @@ from bot.messages import Field, Form, FormErrors, FormValue, OpenForm, Option, R
 from handlers import schedule
 from handlers.schedule_rules import FULL_DAY_NAMES
 from handlers.terms import current_spec, save_terms
-from handlers.terms_rules import QUESTION_1, QUESTION_2, TONES, TermsSpec, describe, read_time
+from handlers.terms_rules import (
+    QUESTION_1,
+    QUESTION_2,
+    TONES,
+    TermsSpec,
+    describe,
+    read_time,
+)
 from storage.models import Person
 
 FORM_ID = "terms"

@@ -24,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.messages import Message
-from bot.ports import ChatAdapter, Clock, RateLimited, Rejected, TransientError, Unreachable
+from bot.ports import (
+    ChatAdapter,
+    Clock,
+    RateLimited,
+    Rejected,
+    TransientError,
+    Unreachable,
+)
 from storage.models import ManagerLink, Outbox, Person
 from storage.repositories import address_of, enqueue, sent_ref
 

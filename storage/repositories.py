@@ -91,7 +91,17 @@ async def commitment_by_seq(s: AsyncSession, person_id: int, seq: int) -> Commit
     return await s.scalar(select(Commitment).where(Commitment.person_id == person_id, Commitment.seq == seq))
 
 
+async def lock_person(s: AsyncSession, person_id: int) -> None:
+    """Hold this person's row until the transaction ends, so that their concurrent requests
+    take turns. A no-op UPDATE takes the lock on both databases (SQLite: the write lock)."""
+    await s.execute(
+        update(Person).where(Person.id == person_id).values(id=Person.id).execution_options(synchronize_session=False)
+    )
+
+
 async def next_commitment_seq(s: AsyncSession, person_id: int) -> int:
+    """The next commitment number for this person; their row stays locked to the end of the transaction."""
+    await lock_person(s, person_id)
     current = await s.scalar(select(func.max(Commitment.seq)).where(Commitment.person_id == person_id))
     return (current or 0) + 1
 

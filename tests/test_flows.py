@@ -48,10 +48,6 @@ class RecordingChat:
         return 0.0
 
 
-    def conversation_rate_per_second(self) -> float:
-
-        return 0.0
-
 
 @dataclass
 class World:
@@ -259,7 +255,7 @@ async def test_terms_are_versioned_and_shown_back(world: World) -> None:
 
 
 async def test_a_stale_terms_button_is_harmless(world: World) -> None:
-    result = await world.say("mona", "hi")
+    await world.say("mona", "hi")
     await world.say("mona", "skip")
     stale = await world.click("mona", Button("", "terms", "q1:defaults"))
     assert "already answered" in text_of(stale)
@@ -297,3 +293,27 @@ async def test_manager_chooses_the_digest_cadence(world: World) -> None:
     assert "Weekly digest off" in text_of(off)
     await world.at(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
     assert len(digests()) == 1
+
+
+async def test_concurrent_commands_from_one_new_person_all_land(database_url: str) -> None:
+    """First contact and several /commit at once: the unique keys collide, the losers run again."""
+    import asyncio as aio
+
+    from bot.ports import FixedClock as Clock
+    from handlers.context import Context as Ctx
+    from handlers.incoming import Actor as Who
+    from handlers.incoming import Command as Cmd
+    from handlers.router import handle as route
+    from storage.models import Commitment as C
+    from storage.models import Person as P
+    from tests.support import Database as Db
+    from tests.support import migrate as up
+
+    await up(database_url)
+    async with Db(database_url) as db:
+        ctx = Ctx(sessions=db.sessions, clock=Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))
+        who = Who(Address("test", "T1", "URACE"), "Racer", "Europe/Berlin")
+        results = await aio.gather(*(route(ctx, Cmd(who, "commit", f"{n + 10} calls every weekday")) for n in range(6)))
+        assert not any(r.unavailable for r in results)
+        assert await db.count(P) == 1
+        assert sorted(c.seq for c in await db.all(C)) == [1, 2, 3, 4, 5, 6]

@@ -8,17 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from alembic import command
 from bot.messages import Address, Message
 from storage.migrate import alembic_config
 from storage.models import CheckIn, Commitment, Outbox, Person
-from storage.schema import metadata
 from storage.repositories import enqueue, get_or_create_person
+from storage.schema import metadata
 from tests.support import Database, migrate, utc
 
 NOW = utc(2026, 11, 23, 9, 0)

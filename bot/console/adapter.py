@@ -93,11 +93,6 @@ class ConsoleChat:
         return 0.0
 
 
-    def conversation_rate_per_second(self) -> float:
-
-        return 0.0
-
-
 @dataclass
 class ConsoleSession:
     """Reads lines, routes them to the handlers as the current person, and runs the clock."""

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Address, Message
-from bot.ports import Rejected, RateLimited, TransientError, Unreachable
+from bot.ports import RateLimited, Rejected, TransientError, Unreachable
 from bot.slack.blocks import blocks, fallback_text
 from bot.slack.web import Directory
 

@@ -133,7 +133,7 @@ def submitted_values(view: dict[str, Any]) -> dict[str, FormValue]:
     """A modal's `state.values`, as neutral field values (multi-selects become tuples)."""
     values: dict[str, FormValue] = {}
     for block_id, actions in (view.get("state", {}).get("values", {}) or {}).items():
-        state = actions.get(INPUT_ACTION) or next(iter(actions.values()), {})
+        state: dict[str, Any] = actions.get(INPUT_ACTION) or next(iter(actions.values()), {})
         kind = state.get("type")
         if kind == "checkboxes" or "selected_options" in state:
             values[block_id] = tuple(o["value"] for o in state.get("selected_options") or ())

@@ -24,7 +24,15 @@ from bot.slack.web import Directory, SlackUser
 from handlers import home
 from handlers.context import Context
 from handlers.help import HELP
-from handlers.incoming import Actor, ButtonClick, Command, FormSubmit, Incoming, Opened, TextMessage
+from handlers.incoming import (
+    Actor,
+    ButtonClick,
+    Command,
+    FormSubmit,
+    Incoming,
+    Opened,
+    TextMessage,
+)
 from handlers.router import handle
 from storage.models import ProcessedEvent
 from storage.repositories import sent_ref
@@ -195,12 +203,12 @@ class SlackBot:
                     await self._reply(Message.text("Open the form from my App Home tab, or type `/accountability terms`."), to, token, respond)
 
     async def _reply(self, message: Message, to: Address, token: str, respond: Any) -> None:
-        payload = {"blocks": bk.blocks(message), "text": bk.fallback_text(message)}
+        rendered, text = bk.blocks(message), bk.fallback_text(message)
         if respond is not None:
-            await respond(response_type="ephemeral", replace_original=False, **payload)
+            await respond(response_type="ephemeral", replace_original=False, blocks=rendered, text=text)
             return
         channel = await self.directory.dm_channel(to.workspace_id, to.user_id)
-        await self.client.chat_postMessage(token=token, channel=channel, **payload)
+        await self.client.chat_postMessage(token=token, channel=channel, blocks=rendered, text=text)
 
     async def _update(self, item: Update, token: str) -> None:
         async with self.ctx.sessions() as s:

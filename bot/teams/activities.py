@@ -121,4 +121,15 @@ def to_incoming(activity: Activity) -> Incoming | None:
             return FormSubmit(actor, submit.form_id, submit.values)
         return None
     text, mentions = read_text(activity)
-    return TextMessage(actor, text, mentions) if text else None
+    return TextMessage(actor, text, mentions, mentioned_people(activity, mentions)) if text else None
+
+
+def mentioned_people(activity: Activity, mentions: tuple[Address, ...]) -> tuple[Actor, ...]:
+    """What the mention entities tell of each person mentioned (their name), so a manager
+    who has never talked to the bot can still be named and reached."""
+    names: dict[str, str] = {}
+    for entity in _entities(activity):
+        mentioned = entity.get("mentioned")
+        if entity["type"].lower() == "mention" and isinstance(mentioned, dict) and mentioned.get("id"):
+            names.setdefault(str(mentioned["id"]), str(mentioned.get("name") or "").strip())
+    return tuple(Actor(address, names.get(address.user_id) or "your partner", None) for address in mentions)

@@ -182,8 +182,8 @@ async def test_commands_as_messages(world: TeamsWorld) -> None:
     async with world.db.sessions() as s:
         person = await s.scalar(select(Person).where(Person.user_id == MONA.id))
         assert person is not None and str(person.paused_until) == "2026-12-24" and person.tz == "Europe/Berlin"
-    (reply,) = await world.say(MONA, "manager <at>Nobody Known</at>", User("29:ghost", "Nobody Known"))
-    assert "I don't know that person yet" in reply.text
+    (reply,) = await world.say(MONA, "manager")
+    assert "Who? Name them with a mention" in reply.text
 
 
 async def test_the_bot_mentioned_in_the_text_is_ignored(world: TeamsWorld) -> None:

@@ -213,3 +213,20 @@ async def test_an_unanswered_checkin_card_is_updated_in_place_when_the_day_close
     (put,) = world.connector.puts(MONA.conversation)
     assert put.activity_id == card.answered_id
     assert put.texts[1] == "#1 20 calls (weekdays): — no answer" and put.actions == []
+
+
+async def test_a_manager_named_by_mention_who_never_talked_to_the_bot_is_told_in_a_new_conversation(world: TeamsWorld) -> None:
+    await onboard(world, MONA)
+    erik = User("29:erik", "Erik Nord")
+
+    (reply,) = await world.say(MONA, "manager <at>Erik Nord</at>", erik)
+    assert reply.text.startswith("Erik Nord is now your accountability partner")
+    report = await world.drain()
+
+    assert report.sent == 1
+    (create,) = world.connector.creates()
+    assert create.body["members"] == [{"id": "29:erik"}]
+    (told,) = world.connector.posts(str(create.answered_id))
+    assert "Mona Berg named you as their accountability partner" in (told.texts[0] if told.texts else told.text or "")
+    (person,) = await world.db.all(Person, Person.user_id == "29:erik")
+    assert (person.display_name, person.workspace_id, person.reachable) == ("Erik Nord", TENANT_A, True)

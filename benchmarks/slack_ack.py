@@ -1,0 +1,178 @@
+"""Benchmark: how fast Slack gets its ack for `/commit`, ours against a bare bolt app.
+
+Starts, each in its own process on 127.0.0.1: `python app.py serve --no-scheduler` (Slack
+on, SQLite or $DATABASE_URL, every `/commit` stored) and a bare bolt AsyncApp whose only
+listener acks `/commit`. A fake Slack Web API (users.info, views.publish, response URLs)
+runs in this process. The same signed `/commit` requests go to both at the same
+concurrency; prints requests/s, p50 and p99 of the ack for each, the ratios, and for our
+server how long until every commitment was stored and answered.
+
+    .venv/bin/python benchmarks/slack_ack.py [--requests 2000] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+
+from tests.slack.fake_slack import FakeSlack, free_port  # noqa: E402
+from tests.slack.harness import signature  # noqa: E402
+
+SECRET = "bench-signing-secret-0123456789ab"
+TOKEN = "xoxb-bench-token"
+USERS = 200
+
+BARE_BOLT = """
+import os, sys
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.aiohttp import to_bolt_request, to_aiohttp_response
+from slack_sdk.web.async_client import AsyncWebClient
+
+app = AsyncApp(signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+               client=AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]))
+
+@app.command("/commit")
+async def commit(ack):
+    await ack()
+
+async def events(request):
+    return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+web_app = web.Application()
+web_app.router.add_post("/slack/events", events)
+async def healthz(request):
+    return web.json_response({"ok": True})
+
+web_app.router.add_get("/healthz", healthz)
+web.run_app(web_app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None)
+"""
+
+
+def body_for(n: int, fake: FakeSlack) -> bytes:
+    user = f"UB{n % USERS:04d}"
+    return urlencode({
+        "team_id": "T1", "user_id": user, "user_name": user.lower(), "command": "/commit",
+        "text": "20 calls every weekday", "response_url": fake.response_url(f"r{n}"), "trigger_id": f"t.{n}",
+    }).encode()
+
+
+async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}")
+            try:
+                async with http.get(url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+async def load(url: str, fake: FakeSlack, requests: int, concurrency: int, offset: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    counter = iter(range(offset, offset + requests))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def worker() -> None:
+            for n in counter:
+                body = body_for(n, fake)
+                ts = str(int(time.time()))
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(SECRET, ts, body),
+                }
+                started = time.perf_counter()
+                async with http.post(url + "/slack/events", data=body, headers=headers) as response:
+                    await response.read()
+                    assert response.status == 200, response.status
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies
+
+
+def quantile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q * 100) - 1] if len(values) >= 100 else max(values)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    fake = FakeSlack()
+    await fake.start()
+    for n in range(USERS):
+        fake.add_user("T1", f"UB{n:04d}", f"Rep{n}", "America/New_York")
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/bench.db"
+        env = {
+            **os.environ, "DATABASE_URL": database_url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": fake.api_url, "LOG_LEVEL": "WARNING",
+        }
+        ours_port, bare_port = free_port(), free_port()
+        ours = subprocess.Popen([sys.executable, "app.py", "serve", "--no-scheduler"], cwd=ROOT, env={**env, "PORT": str(ours_port)})
+        bare = subprocess.Popen([sys.executable, "-c", BARE_BOLT], cwd=ROOT, env={**env, "PORT": str(bare_port)})
+        try:
+            ours_url, bare_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{bare_port}"
+            await asyncio.gather(wait_healthy(ours_url, ours), wait_healthy(bare_url, bare))
+            await load(bare_url, fake, 100, args.concurrency, 10_000_000)  # warm up both
+            await load(ours_url, fake, 100, args.concurrency, 20_000_000)
+            await wait_for_answers(fake, 100)
+
+            bare_time, bare_lat = await load(bare_url, fake, args.requests, args.concurrency, 0)
+            answered_before = len(fake.calls_to("response_url"))
+            ours_time, ours_lat = await load(ours_url, fake, args.requests, args.concurrency, 1_000_000)
+            done_after = await wait_for_answers(fake, answered_before + args.requests)
+        finally:
+            for process in (ours, bare):
+                process.terminate()
+                process.wait(timeout=20)
+    await fake.stop()
+
+    bare_rps, ours_rps = args.requests / bare_time, args.requests / ours_time
+    rows = [
+        ("bare bolt (ack only)", bare_rps, quantile(bare_lat, 0.5), quantile(bare_lat, 0.99), max(bare_lat)),
+        ("follow-through serve", ours_rps, quantile(ours_lat, 0.5), quantile(ours_lat, 0.99), max(ours_lat)),
+    ]
+    print(f"/commit, {args.requests} signed requests, concurrency {args.concurrency}, database {database_url.split(':', 1)[0]}")
+    print(f"{'server':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, rps, p50, p99, worst in rows:
+        print(f"{name:<24}{rps:>10.0f}{p50 * 1000:>10.1f}{p99 * 1000:>10.1f}{worst * 1000:>10.1f}")
+    print(f"throughput ratio (ours / bare): {ours_rps / bare_rps:.2f}  (target >= 0.5)")
+    print(f"p99 ratio (ours / bare): {quantile(ours_lat, 0.99) / quantile(bare_lat, 0.99):.2f}  (target <= 2.0)")
+    print(f"every commitment stored and answered {done_after:.1f} s after the last ack")
+
+
+async def wait_for_answers(fake: FakeSlack, expected: int, timeout: float = 600) -> float:
+    started = time.perf_counter()
+    while len(fake.calls_to("response_url")) < expected:
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"only {len(fake.calls_to('response_url'))} of {expected} answered")
+        await asyncio.sleep(0.05)
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
