@@ -8,6 +8,7 @@ answered with `response_action: errors` on the ack itself.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -59,11 +60,16 @@ def team_of(body: dict[str, Any]) -> str:
 class SlackBot:
     """The listeners and what they share: the handlers' context, the Web API and the directory."""
 
-    def __init__(self, ctx: Context, client: AsyncWebClient, directory: Directory) -> None:
+    def __init__(self, ctx: Context, client: AsyncWebClient, directory: Directory, after_ack_limit: int = 4) -> None:
         self.ctx = ctx
         self.client = client
         self.directory = directory
         self._events_seen = 0
+        # The work after an ack waits its turn here, so a burst of commands can never keep
+        # the event loop from acking the next request in time.
+        self._after_ack = asyncio.Semaphore(after_ack_limit)
+        self._home_running: set[Address] = set()
+        self._home_again: set[Address] = set()
 
     def register(self, app: AsyncApp) -> None:
         for name in COMMANDS:
@@ -103,6 +109,10 @@ class SlackBot:
 
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()
+        async with self._after_ack:
+            await self._command(body, respond)
+
+    async def _command(self, body: dict[str, Any], respond: Any) -> None:
         team, user_id = team_of(body), str(body["user_id"])
         text = str(body.get("text") or "")
         mentions, mentioned = await self.mentioned(team, text)
@@ -115,6 +125,10 @@ class SlackBot:
 
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
+        async with self._after_ack:
+            await self._action(body, action, respond)
+
+    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         team, user = team_of(body), body["user"]
         actor = await self.actor(team, str(user["id"]), str(user.get("name") or user.get("username") or ""))
         click = ButtonClick(actor, bk.neutral_action(str(action.get("action_id", ""))), str(action.get("value", "")))
@@ -140,8 +154,9 @@ class SlackBot:
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") not in (None, "home") or not await self.first_delivery(body):
             return
-        actor = await self.actor(team_of(body), str(event["user"]))
-        await self.run(Opened(actor), trigger_id=None, respond=None)
+        async with self._after_ack:
+            actor = await self.actor(team_of(body), str(event["user"]))
+            await self.run(Opened(actor), trigger_id=None, respond=None)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
@@ -150,9 +165,10 @@ class SlackBot:
             return
         team = team_of(body) or str(event.get("team") or "")
         text = str(event.get("text") or "")
-        mentions, _ = await self.mentioned(team, text)
-        actor = await self.actor(team, str(event["user"]))
-        await self.run(TextMessage(actor, text, mentions), trigger_id=None, respond=None)
+        async with self._after_ack:
+            mentions, mentioned = await self.mentioned(team, text)
+            actor = await self.actor(team, str(event["user"]))
+            await self.run(TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None)
 
     async def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event.get("user") or {}
@@ -222,7 +238,22 @@ class SlackBot:
         )
 
     async def publish_home(self, to: Address) -> None:
-        """Keep the person's App Home current; a failure here never undoes what they did."""
+        """Keep the person's App Home current. Refreshes for one person never overlap: one that
+        comes in while another runs makes that one run once more. A failure never undoes anything."""
+        if to in self._home_running:
+            self._home_again.add(to)
+            return
+        self._home_running.add(to)
+        try:
+            while True:
+                self._home_again.discard(to)
+                await self._publish_home(to)
+                if to not in self._home_again:
+                    return
+        finally:
+            self._home_running.discard(to)
+
+    async def _publish_home(self, to: Address) -> None:
         try:
             page = await home.for_address(self.ctx, to)
             if page is not None:

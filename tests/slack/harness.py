@@ -46,6 +46,17 @@ def _test_side(task: asyncio.Task[Any]) -> bool:
     return code is not None and "/tests/" in code.co_filename
 
 
+def _idle_connection(task: asyncio.Task[Any]) -> bool:
+    """A kept-alive server connection waiting for its next request (aiohttp parks it on `_waiter`)."""
+    coro = task.get_coro()
+    if getattr(coro, "__qualname__", "") != "RequestHandler.start":
+        return False
+    frame = getattr(coro, "cr_frame", None)
+    handler = frame.f_locals.get("self") if frame is not None else None
+    waiter = getattr(handler, "_waiter", None)
+    return waiter is not None and not waiter.done()
+
+
 class SlackHarness:
     def __init__(self, db_url: str, fake: FakeSlack, clock: FixedClock, **settings: Any) -> None:
         self.fake = fake
@@ -69,10 +80,12 @@ class SlackHarness:
         self.url = ""
         self._baseline: set[asyncio.Task[Any]] = set()
         self._response_urls = 0
+        self.ctx_platforms: list[Any] = []
 
     async def start(self) -> SlackHarness:
         await migrate(self.db_url)
         platforms = build_platforms(self.settings, self.ctx)
+        self.ctx_platforms = platforms
         slack = [p for p in platforms if p.adapter.platform == "slack"]
         assert slack, "Slack should be configured"
         self.platform = slack[0]  # type: ignore[assignment]
@@ -101,7 +114,7 @@ class SlackHarness:
         while True:
             busy = [
                 t for t in asyncio.all_tasks()
-                if t is not current and t not in self._baseline and not t.done() and not _test_side(t)
+                if t is not current and t not in self._baseline and not t.done() and not _test_side(t) and not _idle_connection(t)
             ]
             if not busy:
                 return
