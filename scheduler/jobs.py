@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers import checkins, digest
-from storage.models import CheckIn, Outbox, Person
+from storage.models import CheckIn, Outbox, Person, ProcessedEvent
+
+DELIVERY_MEMORY = timedelta(days=2)
+"""How long inbound delivery ids are kept to drop platform retries (Slack retries within an hour)."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ async def run_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -> 
     closed = await checkins.close_days(sessions, now)
     prompts = await checkins.create_due(sessions, now)
     digests = await digest.send_due(sessions, now)
+    async with sessions() as s, s.begin():
+        await s.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - DELIVERY_MEMORY))
     return TickReport(closed=closed, prompts=prompts, digests=digests)
 
 

@@ -228,3 +228,16 @@ async def test_tick_cli_sends_a_check_in_once(database_url: str) -> None:
         rows = await db.all(Outbox)
         assert [r.status for r in rows] == ["sent"]
         assert await db.count(CheckIn) == 1
+
+
+async def test_a_tick_forgets_delivery_ids_older_than_two_days(sqlite_database_url: str) -> None:
+    from storage.models import ProcessedEvent
+
+    await migrate(sqlite_database_url)
+    now = utc(2026, 11, 23, 12, 0)
+    async with Database(sqlite_database_url) as db:
+        async with db.sessions() as s, s.begin():
+            s.add(ProcessedEvent(platform="slack", event_id="Ev-old", received_at=now - timedelta(days=2, minutes=1)))
+            s.add(ProcessedEvent(platform="teams", event_id="recent", received_at=now - timedelta(hours=47)))
+        await run_due(db.sessions, now)
+        assert [e.event_id for e in await db.all(ProcessedEvent)] == ["recent"]

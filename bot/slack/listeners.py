@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.messages import Address, FormErrors, Message, OpenForm, Reply, Result, Update
 from bot.slack import blocks as bk
@@ -44,7 +44,6 @@ COMMANDS = {"/commit": "commit", "/accountability": "accountability"}
 _ESCAPED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _PLAIN_MENTION = re.compile(r"(?<![<\w])@([A-Za-z0-9][\w.\-]{0,79})")
 _FORM_ERROR_LIMIT = 300
-_PRUNE_EVERY = 500
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -64,7 +63,6 @@ class SlackBot:
         self.ctx = ctx
         self.client = client
         self.directory = directory
-        self._events_seen = 0
         # The work after an ack waits its turn here, so a burst of commands can never keep
         # the event loop from acking the next request in time.
         self._after_ack = asyncio.Semaphore(after_ack_limit)
@@ -187,18 +185,10 @@ class SlackBot:
         except IntegrityError:
             log.info("dropping repeated delivery of event %s", event_id)
             return False
-        self._events_seen += 1
-        if self._events_seen % _PRUNE_EVERY == 0:
-            await self._prune_events()
+        except (DBAPIError, OSError):
+            # The database is down: handle it anyway, so the person hears that nothing was saved.
+            log.warning("could not record event %s; handling it without retry protection", event_id, exc_info=True)
         return True
-
-    async def _prune_events(self) -> None:
-        from datetime import timedelta
-
-        from sqlalchemy import delete
-
-        async with self.ctx.sessions() as s, s.begin():
-            await s.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < self.ctx.clock.now() - timedelta(days=2)))
 
     async def run(self, incoming: Incoming, *, trigger_id: str | None, respond: Any) -> None:
         result = await handle(self.ctx, incoming)

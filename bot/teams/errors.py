@@ -1,8 +1,8 @@
 """Bot Framework connector failures -> the outbox's delivery errors (`bot.ports`).
 
 429 -> RateLimited (Retry-After, else 1 s); 412, 5xx and dropped connections -> TransientError;
-403 MessageWritesBlocked (the app was removed or the bot blocked) -> Unreachable; any other
-4xx stays a plain error, which the outbox records and backs off.
+403 MessageWritesBlocked (the app was removed or the bot blocked) -> Unreachable; 401 and 408
+-> TransientError (a token or timeout that may pass); any other 4xx -> Rejected (not retried).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from typing import Any
 import aiohttp
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.ports import DeliveryError, RateLimited, TransientError, Unreachable
+from bot.ports import DeliveryError, RateLimited, Rejected, TransientError, Unreachable
 
 BLOCKED_CODES = frozenset({"MessageWritesBlocked", "BotDisabledByAdmin", "ConversationBlockedByUser"})
 
 
-class ConnectorError(Exception):
-    """The connector refused a request for a reason retrying will not fix (a 4xx)."""
+class ConnectorError(Rejected):
+    """The connector refused this request for a reason retrying will not fix (a 4xx):
+    the outbox marks the message failed instead of retrying it."""
 
     def __init__(self, status: int, code: str, detail: str) -> None:
         super().__init__(f"Bot Framework connector answered {status} {code}: {detail}".strip())
@@ -68,7 +69,7 @@ def translate(error: BaseException) -> BaseException:
         code, message = _code_and_message(error)
         if status == 429:
             return RateLimited(retry_after(error), f"Teams throttled the bot (429): {message}")
-        if status == 412 or status >= 500:
+        if status in (401, 408, 412) or status >= 500:
             return TransientError(f"Bot Framework connector answered {status}: {message}")
         if status == 403 and code in BLOCKED_CODES:
             return Unreachable(f"Teams refused the message ({code}): the app was removed or the bot blocked")

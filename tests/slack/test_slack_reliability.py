@@ -84,3 +84,25 @@ async def test_a_429_storm_during_fan_out_sends_each_checkin_exactly_once(slack:
     refused = [c for c in slack.fake.calls_to("chat.postMessage", ok_only=False) if c.status != 200]
     assert len(refused) == 16, "every injected failure was met and retried"
     assert await slack.db.count(Person, Person.reachable.is_(False)) == 0
+
+
+async def test_a_database_that_is_briefly_gone_gets_a_clear_reply_and_the_form_stays_open(slack: SlackHarness) -> None:
+    from sqlalchemy import text
+
+    await slack.command("URITA", "/accountability", "terms")
+    view = slack.fake.calls_to("views.open")[-1].params["view"]
+    async with slack.db.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE terms RENAME TO terms_away"))  # the table is gone for a moment
+    try:
+        await slack.command("URITA", "/accountability", "")
+        assert "couldn't reach my database" in slack.last_reply()
+        from tests.slack.test_slack_flows import terms_values
+
+        status, body = await slack.submit("URITA", view, terms_values())
+        assert status == 200 and '"response_action": "errors"' in body and "press Save again" in body
+    finally:
+        async with slack.db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE terms_away RENAME TO terms"))
+    status, body = await slack.submit("URITA", view, terms_values())
+    assert status == 200 and body == ""
+    assert "Your terms (version 1)" in slack.dms("URITA")[-1]["text"]
