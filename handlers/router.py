@@ -99,7 +99,11 @@ async def _dispatch(s: AsyncSession, incoming: Incoming, now: datetime, forms: b
     first_contact = not person.greeted
     person.greeted = True
     if isinstance(incoming, Opened):
-        return _invite(person) if first_contact else Result()
+        if not first_contact:
+            return Result()
+        # Where a form can simply be shown (a Teams card), the two questions come right away;
+        # where it needs a click to open (a Slack modal), the invitation's button does it.
+        return _invite(person).add(await terms_form.open_form(s, person))
     if isinstance(incoming, FormSubmit):
         return await _form(s, person, incoming, now)
     if isinstance(incoming, ButtonClick):

@@ -202,11 +202,10 @@ class SlackBot:
                 await self._reply(item.message, to, token, respond)
             elif isinstance(item, Update):
                 await self._update(item, token)
-            elif isinstance(item, OpenForm):
-                if trigger_id:
-                    await self.client.views_open(token=token, trigger_id=trigger_id, view=bk.modal(item))
-                else:
-                    await self._reply(Message.text("Open the form from my App Home tab, or type `/accountability terms`."), to, token, respond)
+            elif isinstance(item, OpenForm) and trigger_id:
+                await self.client.views_open(token=token, trigger_id=trigger_id, view=bk.modal(item))
+            # A modal opens only from a click or a command (a trigger id); without one, the
+            # message that came with the form carries the button that opens it.
 
     async def _reply(self, message: Message, to: Address, token: str, respond: Any) -> None:
         rendered, text = bk.blocks(message), bk.fallback_text(message)

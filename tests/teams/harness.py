@@ -171,7 +171,8 @@ GOOD_TERMS = {
 
 
 async def open_terms_form(world: TeamsWorld, user: User) -> Call:
-    (welcome,) = await world.install(user)
+    welcome, shown = await world.install(user)
+    assert shown.action("Save my terms"), "the install shows the two questions right away"
     (form,) = await world.submit(user, welcome, welcome.action("Answer the two questions")["data"])
     return form
 

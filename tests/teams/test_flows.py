@@ -26,7 +26,9 @@ NILS = User("29:nils", "Nils Ek")
 async def test_install_greets_and_saves_where_to_reach_the_person(world: TeamsWorld) -> None:
     calls = await world.install(MONA)
 
-    (welcome,) = calls
+    welcome, form = calls
+    assert form.conversation_id == MONA.conversation and form.action("Save my terms")["data"] == {"ft": "form", "form": "terms"}
+    assert "How can I be your accountability partner" in json.dumps(form.body)
     assert welcome.method == "POST" and welcome.conversation_id == MONA.conversation
     assert welcome.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert welcome.texts[0].startswith("Hi Mona Berg! I'm Follow-Through.")
@@ -47,7 +49,8 @@ async def test_install_greets_without_a_name_when_teams_cannot_tell_it(world: Te
     body = world.activity(MONA, type="conversationUpdate", membersAdded=[{"id": BOT_ID}])
     body["from"] = {"id": MONA.id}
     calls = await world.send(body)
-    assert calls[-1].texts[0].startswith("Hi there! I'm Follow-Through.")
+    posts = [c for c in calls if c.method == "POST"]
+    assert posts[0].texts[0].startswith("Hi there! I'm Follow-Through.")
 
 
 async def test_the_two_questions_card_shows_errors_on_the_card_then_saves(world: TeamsWorld) -> None:
@@ -148,7 +151,7 @@ async def test_a_week_in_teams_commit_checkin_yes_no_and_the_manager_hears_the_e
     assert "How Mona Berg wants to be followed up: “Tell Dana after one miss.”" in exception
     assert "Coaching prompt" in exception
     nils_heard = [c.text for c in world.connector.posts(NILS.conversation)]
-    assert len(nils_heard) == 2 and not any("update CRM" in text for text in nils_heard)  # welcome + told off
+    assert len(nils_heard) == 3 and not any("update CRM" in text for text in nils_heard)  # welcome, the form, told off
 
     # The old card clicked again: answered harmlessly, nothing replaced, nothing recorded twice.
     mark = len(world.connector.calls)
@@ -161,7 +164,7 @@ async def test_a_week_in_teams_commit_checkin_yes_no_and_the_manager_hears_the_e
 
 
 async def test_a_button_from_an_older_version_answers_harmlessly(world: TeamsWorld) -> None:
-    (welcome,) = await world.install(MONA)
+    welcome, _ = await world.install(MONA)
     calls = await world.submit(MONA, welcome, {"ft": "click", "action": "retired-feature", "value": "7"})
     assert "older version of me" in calls[0].text
     calls = await world.submit(MONA, welcome, {"ft": "form", "form": "retired-form", "x": "1"})
