@@ -22,7 +22,8 @@ HELP = """Here's what I understand:
 • `/accountability manager @name`: name your accountability partner
 • `/accountability team`, `/accountability digest`: for managers, your reps at a glance
 • `/accountability digest friday 16:00`, `digest off`, `digest on`: when your weekly digest comes
-• `/commit @rep TEXT`: for managers, log a commitment from a coaching session for a rep to accept"""
+• `/commit @rep TEXT`: for managers, log a commitment from a coaching session for a rep to accept
+In Teams, or in a direct message, type the same without the slash: `commit 20 calls every weekday`, `list`, `done 2`."""
 
 
 def help_text(prefix: str = "") -> Result:
