@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.platform import Platform
+from bot.ports import ChatAdapter, Clock
 from handlers.context import Context
 from settings import Settings
 
@@ -95,7 +97,7 @@ def default_speaker() -> str:
 
 async def run_tick(settings: Settings, at: datetime | None) -> int:
     from bot.console.adapter import ConsoleChat, ConsoleOutput, machine_zone
-    from bot.ports import ChatAdapter, FixedClock, SystemClock
+    from bot.ports import FixedClock, SystemClock
     from scheduler.dispatcher import Dispatcher
     from scheduler.jobs import run_due
     from storage.db import make_engine, make_sessionmaker
@@ -141,10 +143,32 @@ def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform
     return app
 
 
-async def run_serve(settings: Settings, with_scheduler: bool) -> int:
-    from bot.ports import SystemClock
+async def _run_until_stopped(
+    sessions: async_sessionmaker[AsyncSession], adapters: dict[str, ChatAdapter], clock: Clock,
+    settings: Settings, with_scheduler: bool,
+) -> None:
+    """Run the scheduler (unless left out) until SIGINT or SIGTERM, then stop it."""
     from scheduler.dispatcher import Dispatcher
     from scheduler.runner import build_scheduler
+
+    scheduler = None
+    if with_scheduler:
+        scheduler = build_scheduler(sessions, Dispatcher(sessions, adapters, clock, settings.outbox_concurrency), clock)
+        scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+async def run_serve(settings: Settings, with_scheduler: bool) -> int:
+    from bot.ports import SystemClock
     from storage.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url)
@@ -159,21 +183,10 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     site = web.TCPSite(runner, "0.0.0.0", settings.port)
     await site.start()
     log.info("serving on port %s (%s)", settings.port, ", ".join(p.adapter.platform for p in platforms) or "no platforms")
-    scheduler = None
-    if with_scheduler:
-        adapters = {p.adapter.platform: p.adapter for p in platforms}
-        scheduler = build_scheduler(sessions, Dispatcher(sessions, adapters, clock, settings.outbox_concurrency), clock)
-        scheduler.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
-        await stop.wait()
-        log.info("shutting down")
+        adapters = {p.adapter.platform: p.adapter for p in platforms}
+        await _run_until_stopped(sessions, adapters, clock, settings, with_scheduler)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
         await runner.cleanup()
         for platform in platforms:
             await platform.close()
@@ -185,8 +198,6 @@ async def run_socket(settings: Settings, with_scheduler: bool) -> int:
     """Slack over Socket Mode (no public URL needed), with the scheduler."""
     from bot.ports import SystemClock
     from bot.slack import platform as slack
-    from scheduler.dispatcher import Dispatcher
-    from scheduler.runner import build_scheduler
     from storage.db import make_engine, make_sessionmaker
 
     if not settings.slack_app_token:
@@ -203,20 +214,9 @@ async def run_socket(settings: Settings, with_scheduler: bool) -> int:
     handler = platform.socket_mode(settings.slack_app_token)
     await handler.connect_async()
     log.info("connected to Slack over Socket Mode")
-    scheduler = None
-    if with_scheduler:
-        scheduler = build_scheduler(sessions, Dispatcher(sessions, {"slack": platform.adapter}, clock, settings.outbox_concurrency), clock)
-        scheduler.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
-        await stop.wait()
-        log.info("shutting down")
+        await _run_until_stopped(sessions, {"slack": platform.adapter}, clock, settings, with_scheduler)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
         await handler.close_async()
         await platform.close()
         await engine.dispose()

@@ -32,7 +32,7 @@ async def build(s: AsyncSession, person: Person, now: datetime) -> Message:
     tz = schedule.zone(person)
     sections: list[Section] = []
 
-    terms_lines = ["*Your terms*" + ("" if chosen else " (the defaults, until you answer the two questions)"), describe(spec)]
+    terms_lines = ["Your terms:" if chosen else "Your terms (the defaults, until you answer the two questions):", describe(spec)]
     if person.paused_until:
         terms_lines.append(f"Paused through {person.paused_until:%a %-d %b %Y}.")
     elif person.next_checkin_at:
@@ -47,7 +47,7 @@ async def build(s: AsyncSession, person: Person, now: datetime) -> Message:
 
     items = await commitments_of(s, person.id, LIVE)
     sections.append(Section(
-        "*Your commitments*\n" + ("\n".join(line(c) for c in items) if items else "None yet. Add one with the button or `/commit 20 calls every weekday`.")
+        "Your commitments:\n" + ("\n".join(line(c) for c in items) if items else "None yet. Add one with the button or `/commit 20 calls every weekday`.")
     ))
 
     recent = await recent_checkins(s, person.id)
@@ -56,24 +56,24 @@ async def build(s: AsyncSession, person: Person, now: datetime) -> Message:
             f"{checkin.due_at.astimezone(tz):%a %-d %b}: {commitment.title}: {_ANSWERS.get(checkin.status, checkin.status)}"
             for checkin, commitment in recent
         ]
-        sections.append(Section("*Recent check-ins*\n" + "\n".join(rows)))
+        sections.append(Section("Recent check-ins:\n" + "\n".join(rows)))
 
     link = await active_manager_link(s, person.id)
     if link is None:
-        sections.append(Section("*Your accountability partner*\nNobody yet. Name one with `/accountability manager @name`."))
+        sections.append(Section("Your accountability partner: nobody yet. Name one with `/accountability manager @name`."))
     else:
         manager = await s.get(Person, link.manager_id)
         notices = await notices_for_rep(s, person, limit=10)
         told = [f"{n.created_at.astimezone(tz):%a %-d %b}: {n.text.split(chr(10), 1)[0]}" for n in notices]
         sections.append(Section(
-            f"*What {manager.display_name if manager else 'your manager'} was told*\n"
+            f"What {manager.display_name if manager else 'your manager'} was told:\n"
             + ("\n".join(told) if told else "Nothing yet: no news is good news.")
         ))
 
     reps = await reps_of(s, person.id)
     if reps:
         names = ", ".join(r.display_name for r in reps)
-        sections.append(Section(f"*Your team*\nYou are the accountability partner of {names}. `/accountability team` shows how they are doing."))
+        sections.append(Section(f"Your team: you are the accountability partner of {names}. `/accountability team` shows how they are doing."))
     return Message(sections=tuple(sections), summary="Follow-Through")
 
 

@@ -39,3 +39,11 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_socket_without_an_app_token_says_what_is_missing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/socket.db"
+    done = subprocess.run([sys.executable, "app.py", "socket"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "SLACK_APP_TOKEN" in done.stderr
