@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.platform import Platform
-from bot.ports import ChatAdapter, Clock
+from handlers.contract.ports import ChatAdapter, Clock
 from handlers.context import Context
 from settings import Settings
 
@@ -53,7 +53,7 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
         machine_zone,
         stdin,
     )
-    from bot.ports import FixedClock
+    from handlers.contract.ports import FixedClock
     from scheduler.dispatcher import Dispatcher
     from storage.db import make_engine, make_sessionmaker
 
@@ -97,7 +97,7 @@ def default_speaker() -> str:
 
 async def run_tick(settings: Settings, at: datetime | None) -> int:
     from bot.console.adapter import ConsoleChat, ConsoleOutput, machine_zone
-    from bot.ports import FixedClock, SystemClock
+    from handlers.contract.ports import FixedClock, SystemClock
     from scheduler.dispatcher import Dispatcher
     from scheduler.jobs import run_due
     from storage.db import make_engine, make_sessionmaker
@@ -168,7 +168,7 @@ async def _run_until_stopped(
 
 
 async def run_serve(settings: Settings, with_scheduler: bool) -> int:
-    from bot.ports import SystemClock
+    from handlers.contract.ports import SystemClock
     from storage.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url)
@@ -196,7 +196,7 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
 
 async def run_socket(settings: Settings, with_scheduler: bool) -> int:
     """Slack over Socket Mode (no public URL needed), with the scheduler."""
-    from bot.ports import SystemClock
+    from handlers.contract.ports import SystemClock
     from bot.slack import platform as slack
     from storage.db import make_engine, make_sessionmaker
 

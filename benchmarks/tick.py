@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bot.messages import Address, Message  # noqa: E402
-from bot.ports import FixedClock  # noqa: E402
+from handlers.contract.messages import Address, Message  # noqa: E402
+from handlers.contract.ports import FixedClock  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
 from scheduler.jobs import run_due  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402

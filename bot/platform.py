@@ -20,7 +20,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.ports import ChatAdapter
+from handlers.contract.ports import ChatAdapter
 
 
 class Platform(Protocol):

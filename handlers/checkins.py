@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import Button, Message, Result, Section, Update
-from handlers import escalation, schedule, tone
-from handlers.commit_parser import describe_when
-from handlers.schedule_rules import (
+from handlers.contract.messages import Button, Message, Result, Section, Update
+from handlers import escalation, reschedule
+from handlers.rules import tone
+from handlers.rules.commit_text import describe_when
+from handlers.rules.due_times import (
     WEEKDAY_NAMES,
     cadence_days,
     end_of_local_day,
@@ -22,7 +23,7 @@ from handlers.schedule_rules import (
     period_for,
 )
 from handlers.terms import current_spec
-from handlers.terms_rules import TermsSpec
+from handlers.rules.terms_text import TermsSpec
 from storage.models import CheckIn, Commitment, Person, Prompt
 from storage.repositories import compare_and_set_next_checkin, enqueue
 
@@ -58,7 +59,7 @@ async def create_due(s_factory: async_sessionmaker[AsyncSession], now: datetime)
             if person is None:
                 continue
             spec, _ = await current_spec(s, person)
-            tz = schedule.zone(person)
+            tz = reschedule.zone(person)
             new_next = next_slot_after(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until)
             if not await compare_and_set_next_checkin(s, person_id, expected, new_next):
                 continue
@@ -71,7 +72,7 @@ async def create_due(s_factory: async_sessionmaker[AsyncSession], now: datetime)
 
 
 async def _open_slot(s: AsyncSession, person: Person, spec: TermsSpec, slot: datetime, now: datetime) -> bool:
-    tz = schedule.zone(person)
+    tz = reschedule.zone(person)
     slot_date = local_date_of(slot, tz)
     if await s.scalar(select(Prompt.id).where(Prompt.person_id == person.id, Prompt.slot_at == slot)) is not None:
         return False

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import (
+from handlers.contract.messages import (
     Address,
     Button,
     Field,
@@ -18,8 +18,8 @@ from bot.messages import (
     OpenForm,
     Result,
 )
-from handlers import escalation, schedule
-from handlers.commit_parser import (
+from handlers import escalation, reschedule
+from handlers.rules.commit_text import (
     ParsedCommitment,
     ParseProblem,
     describe_when,
@@ -60,7 +60,7 @@ def line(c: Commitment) -> str:
 
 
 def today_for(person: Person, now: datetime) -> datetime:
-    return now.astimezone(schedule.zone(person))
+    return now.astimezone(reschedule.zone(person))
 
 
 async def commit(
@@ -75,10 +75,10 @@ async def commit(
         return result.reply(parsed.message())
     commitment = await _create(s, person, stripped, parsed, now, status="active")
     spec, chosen = await current_spec(s, person)
-    await schedule.reschedule_checkins(s, person, spec, now)
+    await reschedule.reschedule_checkins(s, person, spec, now)
     lines = [f"Logged #{commitment.seq}: {commitment.title}, {parsed.describe_when()}."]
     if person.next_checkin_at is not None:
-        lines.append(f"I'll ask about it at your check-ins; the next one is {schedule.describe_instant(person.next_checkin_at, person)}.")
+        lines.append(f"I'll ask about it at your check-ins; the next one is {reschedule.describe_instant(person.next_checkin_at, person)}.")
     if not chosen:
         lines.append("You're on the default terms; answer the two questions with `/accountability terms` to set your own.")
     return result.reply("\n".join(lines))
@@ -169,7 +169,7 @@ async def on_proposal_click(s: AsyncSession, person: Person, value: str, now: da
         commitment.status = "active"
         commitment.updated_at = now
         spec, _ = await current_spec(s, person)
-        await schedule.reschedule_checkins(s, person, spec, now)
+        await reschedule.reschedule_checkins(s, person, spec, now)
         text = f"Accepted: #{commitment.seq} {commitment.title}, {describe_when(commitment.cadence, commitment.due_date)}."
         verdict = "accepted"
     else:
@@ -210,7 +210,7 @@ async def done(s: AsyncSession, person: Person, raw: str, now: datetime) -> Resu
     found.status = "done"
     found.updated_at = now
     spec, _ = await current_spec(s, person)
-    await schedule.reschedule_checkins(s, person, spec, now)
+    await reschedule.reschedule_checkins(s, person, spec, now)
     if found.due_date is not None:
         await escalation.oneoff_kept(s, person, found, spec, now)
         return Result().reply(f"Done: #{found.seq} {found.title}. A promise kept! 🎉")
@@ -224,7 +224,7 @@ async def drop(s: AsyncSession, person: Person, raw: str, now: datetime) -> Resu
     found.status = "dropped"
     found.updated_at = now
     spec, _ = await current_spec(s, person)
-    await schedule.reschedule_checkins(s, person, spec, now)
+    await reschedule.reschedule_checkins(s, person, spec, now)
     return Result().reply(f"Dropped #{found.seq} {found.title}. Its history stays; I won't ask about it again.")
 
 
@@ -238,7 +238,7 @@ async def set_paused(s: AsyncSession, person: Person, raw: str, now: datetime, *
     found.status = "paused" if paused else "active"
     found.updated_at = now
     spec, _ = await current_spec(s, person)
-    await schedule.reschedule_checkins(s, person, spec, now)
+    await reschedule.reschedule_checkins(s, person, spec, now)
     return Result().reply(("Paused " if paused else "Resumed ") + line(found))
 
 
@@ -255,5 +255,5 @@ async def edit(s: AsyncSession, person: Person, raw: str, now: datetime) -> Resu
     found.text, found.title, found.cadence, found.due_date = text.strip(), parsed.title, parsed.cadence, parsed.due_date
     found.updated_at = now
     spec, _ = await current_spec(s, person)
-    await schedule.reschedule_checkins(s, person, spec, now)
+    await reschedule.reschedule_checkins(s, person, spec, now)
     return Result().reply("Updated " + line(found))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.ports import Clock
+from handlers.contract.ports import Clock
 
 
 @dataclass(frozen=True)

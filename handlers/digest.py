@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import Message, Result
-from handlers import schedule, tone
-from handlers.schedule_rules import local_date_of
+from handlers.contract.messages import Message, Result
+from handlers import reschedule
+from handlers.rules import tone
+from handlers.rules.due_times import local_date_of
 from handlers.terms import current_spec
-from handlers.terms_rules import read_days, read_time
+from handlers.rules.terms_text import read_days, read_time
 from storage.models import CheckIn, Commitment, Person
 from storage.repositories import compare_and_set_next_digest, enqueue, reps_of
 
@@ -107,9 +108,9 @@ async def set_cadence(s: AsyncSession, manager: Person, text: str, now: datetime
         manager.digest_weekday = next(iter(days))
         manager.digest_time = f"{at:%H:%M}"
     manager.digest_enabled = True
-    manager.digest_next_at = schedule.next_digest_after(manager, now)
+    manager.digest_next_at = reschedule.next_digest_after(manager, now)
     assert manager.digest_next_at is not None
-    return Result().reply(f"Your digest comes {schedule.describe_instant(manager.digest_next_at, manager)} and weekly after that.")
+    return Result().reply(f"Your digest comes {reschedule.describe_instant(manager.digest_next_at, manager)} and weekly after that.")
 
 
 async def show(s: AsyncSession, manager: Person, now: datetime, title: str) -> Result:
@@ -132,11 +133,11 @@ async def send_due(s_factory: async_sessionmaker[AsyncSession], now: datetime) -
             manager = await s.get(Person, person_id)
             if manager is None:
                 continue
-            if not await compare_and_set_next_digest(s, person_id, expected, schedule.next_digest_after(manager, now)):
+            if not await compare_and_set_next_digest(s, person_id, expected, reschedule.next_digest_after(manager, now)):
                 continue
             if now - expected > timedelta(days=1):
                 continue  # a digest more than a day late is stale; the next one covers the week
-            local_day = local_date_of(expected, schedule.zone(manager))
+            local_day = local_date_of(expected, reschedule.zone(manager))
             message = await build(s, manager, now)
             if await enqueue(s, manager, message, now, dedupe_key=f"digest:{manager.id}:{local_day.isoformat()}"):
                 sent += 1

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Message
-from handlers import escalation_rules, tone
-from handlers.commit_parser import describe_when
-from handlers.escalation_rules import RunState
-from handlers.schedule import zone
-from handlers.schedule_rules import WEEKDAY_NAMES
-from handlers.terms_rules import TermsSpec
+from handlers.contract.messages import Message
+from handlers.rules import runs, tone
+from handlers.rules.commit_text import describe_when
+from handlers.rules.runs import RunState
+from handlers.reschedule import zone
+from handlers.rules.due_times import WEEKDAY_NAMES
+from handlers.rules.terms_text import TermsSpec
 from storage.models import CheckIn, Commitment, Notice, Person
 from storage.repositories import active_manager_link, enqueue
 
@@ -27,7 +27,7 @@ async def settle(s: AsyncSession, checkin: CheckIn, now: datetime, spec: TermsSp
     checkin.settled_at = now
     checkin.awaiting_note = False
     checkin.awaiting_nudge = False
-    decision = escalation_rules.settle(
+    decision = runs.settle(
         RunState(commitment.miss_run, commitment.yes_run, commitment.escalated_in_run),
         checkin.status,  # type: ignore[arg-type]
         spec.policy,

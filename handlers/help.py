@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Result
-from handlers import schedule
+from handlers.contract.messages import Result
+from handlers import reschedule
 from handlers.commitments import LIVE, line
 from handlers.managers import notices_for_rep
 from handlers.terms import current_spec, defaults_notice
-from handlers.terms_rules import describe
+from handlers.rules.terms_text import describe
 from storage.models import Person
 from storage.repositories import active_manager_link, commitments_of
 
@@ -37,7 +37,7 @@ async def overview(s: AsyncSession, person: Person) -> Result:
     if person.paused_until:
         lines.append(f"Paused through {person.paused_until:%a %-d %b %Y}.")
     elif person.next_checkin_at:
-        lines.append(f"Next check-in: {schedule.describe_instant(person.next_checkin_at, person)}.")
+        lines.append(f"Next check-in: {reschedule.describe_instant(person.next_checkin_at, person)}.")
     items = await commitments_of(s, person.id, LIVE)
     lines.append("Commitments:" if items else "No open commitments.")
     lines += [line(c) for c in items]
@@ -53,6 +53,6 @@ async def overview(s: AsyncSession, person: Person) -> Result:
             lines.append("Nothing yet: no news is good news.")
         for n in reversed(notices):
             first = n.text.split("\n", 1)[0]
-            when = n.created_at.astimezone(schedule.zone(person))
+            when = n.created_at.astimezone(reschedule.zone(person))
             lines.append(f"• {when:%a %-d %b}: {first}")
     return Result().reply("\n".join(lines))

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, Button, Message, Section
-from handlers import schedule
+from handlers.contract.messages import Address, Button, Message, Section
+from handlers import reschedule
 from handlers.commitments import COMMIT_FORM, LIVE, line
 from handlers.context import Context
 from handlers.managers import notices_for_rep
 from handlers.terms import current_spec
 from handlers.terms_form import OPEN_ACTION, TERMS_FORM
-from handlers.terms_rules import describe
+from handlers.rules.terms_text import describe
 from storage.models import Person
 from storage.repositories import (
     active_manager_link,
@@ -29,14 +29,14 @@ _ANSWERS = {"yes": "✅ yes", "no": "❌ no", "no_answer": "— no answer"}
 
 async def build(s: AsyncSession, person: Person, now: datetime) -> Message:
     spec, chosen = await current_spec(s, person)
-    tz = schedule.zone(person)
+    tz = reschedule.zone(person)
     sections: list[Section] = []
 
     terms_lines = ["Your terms:" if chosen else "Your terms (the defaults, until you answer the two questions):", describe(spec)]
     if person.paused_until:
         terms_lines.append(f"Paused through {person.paused_until:%a %-d %b %Y}.")
     elif person.next_checkin_at:
-        terms_lines.append(f"Next check-in: {schedule.describe_instant(person.next_checkin_at, person)}.")
+        terms_lines.append(f"Next check-in: {reschedule.describe_instant(person.next_checkin_at, person)}.")
     sections.append(Section(
         "\n".join(terms_lines),
         (

@@ -8,12 +8,12 @@ import dateparser
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, Button, Message, Result
-from handlers import schedule
-from handlers.incoming import Actor
-from handlers.schedule_rules import WEEKDAY_NAMES
+from handlers.contract.messages import Address, Button, Message, Result
+from handlers import reschedule
+from handlers.contract.incoming import Actor
+from handlers.rules.due_times import WEEKDAY_NAMES
 from handlers.terms import current_spec
-from handlers.terms_rules import describe_escalation, describe_wins
+from handlers.rules.terms_text import describe_escalation, describe_wins
 from storage.models import ManagerLink, Notice, Person
 from storage.repositories import (
     active_manager_link,
@@ -53,7 +53,7 @@ async def name_manager(
     s.add(link)
     await s.flush()
     if manager.digest_next_at is None and manager.digest_enabled:
-        manager.digest_next_at = schedule.next_digest_after(manager, now)
+        manager.digest_next_at = reschedule.next_digest_after(manager, now)
     spec, _ = await current_spec(s, rep)
     await enqueue(
         s, manager,
@@ -102,7 +102,7 @@ async def pause(s: AsyncSession, rep: Person, text: str, now: datetime) -> Resul
     result = Result()
     phrase = text.strip()
     phrase = phrase[len("until"):].strip() if phrase.lower().startswith("until") else phrase
-    today = now.astimezone(schedule.zone(rep)).date()
+    today = now.astimezone(reschedule.zone(rep)).date()
     until = _read_until(phrase, today)
     if until is None:
         return result.reply(
@@ -112,7 +112,7 @@ async def pause(s: AsyncSession, rep: Person, text: str, now: datetime) -> Resul
         return result.reply(f"{until:%a %-d %b %Y} is in the past. Pick today or a later day. Nothing changed.")
     rep.paused_until = until
     spec, _ = await current_spec(s, rep)
-    await schedule.reschedule_checkins(s, rep, spec, now)
+    await reschedule.reschedule_checkins(s, rep, spec, now)
     resume = until + timedelta(days=1)
     return result.reply(
         f"Paused through {until:%a %-d %b %Y}: nothing is due and nothing counts as a miss. "
@@ -138,8 +138,8 @@ async def resume(s: AsyncSession, rep: Person, now: datetime) -> Result:
         return Result().reply("You're not paused. (To resume one commitment: `/accountability resume N`.)")
     rep.paused_until = None
     spec, _ = await current_spec(s, rep)
-    await schedule.reschedule_checkins(s, rep, spec, now)
-    nxt = f" Next check-in: {schedule.describe_instant(rep.next_checkin_at, rep)}." if rep.next_checkin_at else ""
+    await reschedule.reschedule_checkins(s, rep, spec, now)
+    nxt = f" Next check-in: {reschedule.describe_instant(rep.next_checkin_at, rep)}." if rep.next_checkin_at else ""
     return Result().reply("Welcome back: check-ins are on again." + nxt)
 
 

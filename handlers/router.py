@@ -15,19 +15,19 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Button, OpenForm, Result
+from handlers.contract.messages import Button, OpenForm, Result
 from handlers import (
     checkins,
     commitments,
     digest,
     help,
     managers,
-    schedule,
+    reschedule,
     terms,
     terms_form,
 )
 from handlers.context import Context
-from handlers.incoming import (
+from handlers.contract.incoming import (
     ButtonClick,
     Command,
     FormSubmit,
@@ -81,7 +81,7 @@ async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> t
     if actor.tz and person.tz != actor.tz:
         person.tz = actor.tz
         spec, _ = await terms.current_spec(s, person)
-        await schedule.reschedule_checkins(s, person, spec, now)
+        await reschedule.reschedule_checkins(s, person, spec, now)
     return person, created
 
 

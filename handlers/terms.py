@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Button, Result
-from handlers import schedule
-from handlers.schedule_rules import describe_days, format_days, parse_days
-from handlers.terms_rules import (
+from handlers.contract.messages import Button, Result
+from handlers import reschedule
+from handlers.rules.due_times import describe_days, format_days, parse_days
+from handlers.rules.terms_text import (
     DEFAULT_TERMS,
     QUESTION_1,
     QUESTION_2,
@@ -91,7 +91,7 @@ async def save_terms(s: AsyncSession, person: Person, spec: TermsSpec, now: date
         )
     )
     await s.flush()
-    await schedule.reschedule_checkins(s, person, spec, now)
+    await reschedule.reschedule_checkins(s, person, spec, now)
     return version
 
 
@@ -357,6 +357,6 @@ async def _advance(s: AsyncSession, person: Person, draft: dict[str, Any], now: 
     version = await save_terms(s, person, spec, now)
     lines = [f"Thanks, {person.display_name}. Your terms (version {version}):", describe(spec)]
     if person.next_checkin_at is not None:
-        lines.append(f"Next check-in: {schedule.describe_instant(person.next_checkin_at, person)}.")
+        lines.append(f"Next check-in: {reschedule.describe_instant(person.next_checkin_at, person)}.")
     lines.append("Change them any time with `/accountability terms`.")
     return result.reply("\n".join(lines))

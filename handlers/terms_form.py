@@ -11,11 +11,11 @@ from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Field, Form, FormErrors, FormValue, OpenForm, Option, Result
-from handlers import schedule
-from handlers.schedule_rules import FULL_DAY_NAMES
+from handlers.contract.messages import Field, Form, FormErrors, FormValue, OpenForm, Option, Result
+from handlers import reschedule
+from handlers.rules.due_times import FULL_DAY_NAMES
 from handlers.terms import current_spec, save_terms
-from handlers.terms_rules import (
+from handlers.rules.terms_text import (
     QUESTION_1,
     QUESTION_2,
     TONES,
@@ -150,6 +150,6 @@ async def submit(s: AsyncSession, person: Person, values: dict[str, FormValue], 
     version = await save_terms(s, person, spec, now)
     lines = [f"Thanks, {person.display_name}. Your terms (version {version}):", describe(spec)]
     if person.next_checkin_at is not None:
-        lines.append(f"Next check-in: {schedule.describe_instant(person.next_checkin_at, person)}.")
+        lines.append(f"Next check-in: {reschedule.describe_instant(person.next_checkin_at, person)}.")
     lines.append("Change them any time with `/accountability terms`.")
     return Result().reply("\n".join(lines))

@@ -23,8 +23,8 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.messages import Message
-from bot.ports import (
+from handlers.contract.messages import Message
+from handlers.contract.ports import (
     ChatAdapter,
     Clock,
     RateLimited,

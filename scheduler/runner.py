@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.ports import Clock
+from handlers.contract.ports import Clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due
 

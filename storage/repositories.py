@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, Message
+from handlers.contract.messages import Address, Message
 from storage.models import CheckIn, Commitment, ManagerLink, Outbox, Person, Terms
 
 

@@ -1,7 +1,7 @@
 """Shared helpers for the storage, tick and dispatcher tests.
 
 * `Database`: an engine and session factory on a migrated database, disposed on exit.
-* `FakeChat`: a *platform* adapter (our `bot.ports.ChatAdapter` protocol) standing in for
+* `FakeChat`: a *platform* adapter (our `handlers.contract.ports.ChatAdapter` protocol) standing in for
   Slack/Teams. It records every message it is asked to deliver and can be told to fail
   the next sends to someone with `RateLimited`, `TransientError` or `Unreachable`.
 * `rep` / `commit`: people and commitments made through the real handlers.
@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.messages import Address, Message
-from bot.ports import FixedClock
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import FixedClock
 from handlers.context import Context
-from handlers.incoming import Actor, Command
+from handlers.contract.incoming import Actor, Command
 from handlers.router import handle
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade

@@ -1,4 +1,4 @@
-"""Table and property tests for `handlers.commit_parser.parse_commitment`.
+"""Table and property tests for `handlers.rules.commit_text.parse_commitment`.
 
 `today` is fixed to Monday 2026-11-23 (the rep's local date), so "Friday" is
 2026-11-27 and "next friday" the Friday of the following week, 2026-12-04.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from handlers.commit_parser import (
+from handlers.rules.commit_text import (
     MAX_LENGTH,
     ParsedCommitment,
     ParseProblem,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.messages import Address
-from bot.ports import FixedClock
+from handlers.contract.messages import Address
+from handlers.contract.ports import FixedClock
 from handlers import digest
 from handlers.context import Context
-from handlers.incoming import Actor, Command
+from handlers.contract.incoming import Actor, Command
 from handlers.router import handle
 from storage.models import Person
 from storage.repositories import find_person

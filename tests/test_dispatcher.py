@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.messages import Address, Message
-from bot.ports import FixedClock, RateLimited, TransientError, Unreachable
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import FixedClock, RateLimited, TransientError, Unreachable
 from scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from storage.models import Outbox, Person
 from storage.repositories import enqueue, get_or_create_person
@@ -272,7 +272,7 @@ async def test_a_rate_below_one_per_second_still_sends(sqlite_database_url: str)
 
 async def _name_partner(db: Database, rep: str, partner: str) -> None:
     from handlers.context import Context
-    from handlers.incoming import Actor, Command
+    from handlers.contract.incoming import Actor, Command
     from handlers.router import handle
 
     await _person(db, partner)

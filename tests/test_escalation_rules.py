@@ -1,4 +1,4 @@
-"""Table and property tests for `handlers.escalation_rules`.
+"""Table and property tests for `handlers.rules.runs`.
 
 Sequences of settled answers are folded through `settle` from a fresh `RunState()`;
 the tables say at which (1-based) steps the manager is told of a miss run, a streak
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.escalation_rules import Answer, Decision, Policy, RunState, settle
+from handlers.rules.runs import Answer, Decision, Policy, RunState, settle
 
 Y: Answer = "yes"
 N: Answer = "no"

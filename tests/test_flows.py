@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.messages import Address, Button, Message, Reply, Result
-from bot.ports import FixedClock
+from handlers.contract.messages import Address, Button, Message, Reply, Result
+from handlers.contract.ports import FixedClock
 from handlers.context import Context
-from handlers.incoming import Actor, ButtonClick, Command, TextMessage
+from handlers.contract.incoming import Actor, ButtonClick, Command, TextMessage
 from handlers.router import DATABASE_DOWN, handle
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due
@@ -299,10 +299,10 @@ async def test_concurrent_commands_from_one_new_person_all_land(database_url: st
     """First contact and several /commit at once: the unique keys collide, the losers run again."""
     import asyncio as aio
 
-    from bot.ports import FixedClock as Clock
+    from handlers.contract.ports import FixedClock as Clock
     from handlers.context import Context as Ctx
-    from handlers.incoming import Actor as Who
-    from handlers.incoming import Command as Cmd
+    from handlers.contract.incoming import Actor as Who
+    from handlers.contract.incoming import Command as Cmd
     from handlers.router import handle as route
     from storage.models import Commitment as C
     from storage.models import Person as P

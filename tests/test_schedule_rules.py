@@ -1,4 +1,4 @@
-"""Table tests for `handlers.schedule_rules`: when check-ins are due, across DST.
+"""Table tests for `handlers.rules.due_times`: when check-ins are due, across DST.
 
 Every expected UTC instant below is written literally, computed by hand from the
 zone's offsets on that day (never from the code under test), e.g. New York
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.schedule_rules import (
+from handlers.rules.due_times import (
     describe_days,
     end_of_local_day,
     latest_slot_at_or_before,

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from alembic import command
-from bot.messages import Address, Message
+from handlers.contract.messages import Address, Message
 from storage.migrate import alembic_config
 from storage.models import CheckIn, Commitment, Outbox, Person
 from storage.repositories import enqueue, get_or_create_person

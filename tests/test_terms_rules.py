@@ -1,4 +1,4 @@
-"""Table tests for `handlers.terms_rules`: reading a rep's answers to Rosen's two
+"""Table tests for `handlers.rules.terms_text`: reading a rep's answers to Rosen's two
 questions, and the documented defaults in plain words (DESIGN.md section 1)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import time
 
 import pytest
 
-from handlers.terms_rules import (
+from handlers.rules.terms_text import (
     DEFAULT_TERMS,
     describe,
     read_days,

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.messages import Address, Button, Message, Reply, Result, Update
-from bot.ports import FixedClock
+from handlers.contract.messages import Address, Button, Message, Reply, Result, Update
+from handlers.contract.ports import FixedClock
 from handlers.context import Context
-from handlers.incoming import Actor, ButtonClick, Command, TextMessage
+from handlers.contract.incoming import Actor, ButtonClick, Command, TextMessage
 from handlers.router import handle
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import next_wakeup_after, run_due

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.messages import Button, Message
+from handlers.contract.messages import Button, Message
 
 
 def render(recipient: str, message: Message, number_button: Callable[[Button], int], updated: bool = False) -> str:

@@ -12,8 +12,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messages import Address, Message
-from bot.ports import RateLimited, Rejected, TransientError, Unreachable
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
 from bot.slack.blocks import blocks, fallback_text
 from bot.slack.web import Directory
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Button, Field, Form, FormValue, Message, OpenForm
+from handlers.contract.messages import Button, Field, Form, FormValue, Message, OpenForm
 
 FORM_CALLBACK_PREFIX = "form:"
 INPUT_ACTION = "value"

@@ -18,14 +18,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.messages import Address, FormErrors, Message, OpenForm, Reply, Result, Update
+from handlers.contract.messages import Address, FormErrors, Message, OpenForm, Reply, Result, Update
 from bot.slack import blocks as bk
 from bot.slack.adapter import PLATFORM
 from bot.slack.web import Directory, SlackUser
 from handlers import home
 from handlers.context import Context
 from handlers.help import HELP
-from handlers.incoming import (
+from handlers.contract.incoming import (
     Actor,
     ButtonClick,
     Command,

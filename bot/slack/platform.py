@@ -26,8 +26,8 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.messages import Address
-from bot.ports import Clock
+from handlers.contract.messages import Address
+from handlers.contract.ports import Clock
 from bot.slack.adapter import SlackChat
 from bot.slack.listeners import SlackBot
 from bot.slack.web import Directory, make_client

@@ -1,4 +1,4 @@
-"""Bot Framework activity -> one neutral incoming action (`handlers.incoming`).
+"""Bot Framework activity -> one neutral incoming action (`handlers.contract.incoming`).
 
 Who acted: `Address("teams", <tenant id>, <Teams user id>)`, with the display name Teams sends
 and the time zone of the client when it says. What they did: a typed message (with its
@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.messages import Address
+from handlers.contract.messages import Address
 from bot.teams.cards import Click, Submitted, read_submit
-from handlers.incoming import (
+from handlers.contract.incoming import (
     Actor,
     ButtonClick,
     FormSubmit,

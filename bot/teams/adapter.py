@@ -28,8 +28,8 @@ from botbuilder.schema import (
 from botframework.connector.aio import ConnectorClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import Address, Message
-from bot.ports import Clock, Unreachable
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import Clock, Unreachable
 from bot.teams import references
 from bot.teams.cards import CARD_CONTENT_TYPE, message_card
 from bot.teams.errors import ConnectorError, translate
@@ -90,7 +90,7 @@ async def replace(context: TurnContext, reference: ConversationReference, activi
 
 
 class TeamsChat:
-    """Delivers neutral messages to Teams users for the outbox (`bot.ports.ChatAdapter`)."""
+    """Delivers neutral messages to Teams users for the outbox (`handlers.contract.ports.ChatAdapter`)."""
 
     platform = "teams"
 

@@ -15,13 +15,13 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
-from bot.messages import FormErrors, OpenForm, Reply, Result, Update
+from handlers.contract.messages import FormErrors, OpenForm, Reply, Result, Update
 from bot.teams import references
 from bot.teams.activities import address_of, tenant_of, to_incoming
 from bot.teams.adapter import SentRef, card_activity, message_activity
 from bot.teams.cards import KNOWN_FORMS, form_card
 from handlers.context import Context
-from handlers.incoming import FormSubmit, Incoming
+from handlers.contract.incoming import FormSubmit, Incoming
 from handlers.router import handle
 from storage.repositories import sent_ref
 

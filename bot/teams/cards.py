@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Button, Field, Form, FormValue, Message
+from handlers.contract.messages import Button, Field, Form, FormValue, Message
 from handlers import commitments, terms_form
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

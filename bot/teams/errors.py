@@ -1,4 +1,4 @@
-"""Bot Framework connector failures -> the outbox's delivery errors (`bot.ports`).
+"""Bot Framework connector failures -> the outbox's delivery errors (`handlers.contract.ports`).
 
 429 -> RateLimited (Retry-After, else 1 s); 412, 5xx and dropped connections -> TransientError;
 403 MessageWritesBlocked (the app was removed or the bot blocked) -> Unreachable; 401 and 408
@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from bot.ports import DeliveryError, RateLimited, Rejected, TransientError, Unreachable
+from handlers.contract.ports import DeliveryError, RateLimited, Rejected, TransientError, Unreachable
 
 BLOCKED_CODES = frozenset({"MessageWritesBlocked", "BotDisabledByAdmin", "ConversationBlockedByUser"})
 

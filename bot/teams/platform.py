@@ -20,7 +20,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from bot.platform import Platform
-from bot.ports import ChatAdapter
+from handlers.contract.ports import ChatAdapter
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
 from handlers.context import Context

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import Address
+from handlers.contract.messages import Address
 from storage.models import ConversationRef, ProcessedEvent
 
 PLATFORM = "teams"

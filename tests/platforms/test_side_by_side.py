@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from bot.teams.platform import TeamsPlatform
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due

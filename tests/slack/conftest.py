@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import TEAM, SlackHarness
 

@@ -21,7 +21,7 @@ import aiohttp
 from aiohttp import web
 
 from app import build_platforms, build_web_app
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from bot.slack.platform import SlackPlatform
 from handlers.context import Context
 from scheduler.dispatcher import Dispatcher, DispatchReport

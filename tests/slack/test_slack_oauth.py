@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from storage.models import Person
 from tests.slack.conftest import MONDAY_MORNING
 from tests.slack.fake_slack import FakeSlack

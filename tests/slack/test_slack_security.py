@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from storage.models import Outbox, Person, ProcessedEvent
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN, SlackHarness

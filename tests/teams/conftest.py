@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from settings import Settings
 from tests.support import Database, migrate
 from tests.teams.fake_connector import FakeConnector

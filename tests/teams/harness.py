@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 import app
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from bot.teams.platform import TeamsPlatform
 from handlers.context import Context
 from scheduler.dispatcher import Dispatcher, DispatchReport

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import jwt
 import pytest
 
-from bot.ports import FixedClock
+from handlers.contract.ports import FixedClock
 from handlers.context import Context
 from settings import Settings
 from storage.models import ConversationRef, Outbox, Person, ProcessedEvent

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.messages import Address, Message
+from handlers.contract.messages import Address, Message
 from storage.models import ConversationRef, Outbox, Person
 from storage.repositories import enqueue, get_or_create_person
 from tests.teams.fake_connector import CREATE

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.schedule_rules import local_instant, next_slot_after
-from handlers.terms_rules import TermsSpec
+from handlers.rules.due_times import local_instant, next_slot_after
+from handlers.rules.terms_text import TermsSpec
 from storage.models import Commitment, Person
 
 

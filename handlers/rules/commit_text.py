@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 import dateparser
 
-from handlers.schedule_rules import (
+from handlers.rules.due_times import (
     DAY_PATTERN,
     DAY_WORDS,
     WEEKDAY_NAMES,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.messages import Address, Message
+from handlers.contract.messages import Address, Message
 
 
 class ChatAdapter(Protocol):

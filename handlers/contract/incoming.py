@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Address, FormValue
+from handlers.contract.messages import Address, FormValue
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ButtonClick:
 
 @dataclass(frozen=True)
 class FormSubmit:
-    """A filled-in form (`bot.messages.Form`): values by field name, as the adapter read them."""
+    """A filled-in form (`handlers.contract.messages.Form`): values by field name, as the adapter read them."""
 
     actor: Actor
     form_id: str
