@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.platform import Platform
-from handlers.contract.ports import ChatAdapter, Clock
 from handlers.context import Context
+from handlers.contract.ports import ChatAdapter, Clock
 from settings import Settings
+from storage.store import Store
 
 log = logging.getLogger("followthrough")
 
@@ -48,6 +48,7 @@ def migrate(settings: Settings) -> None:
 async def run_console(settings: Settings, start: datetime | None, echo: bool | None) -> int:
     from bot.console.adapter import (
         ConsoleChat,
+        ConsoleJobs,
         ConsoleOutput,
         ConsoleSession,
         machine_zone,
@@ -55,6 +56,7 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
     )
     from handlers.contract.ports import FixedClock
     from scheduler.dispatcher import Dispatcher
+    from scheduler.jobs import next_wakeup_after, run_due
     from storage.db import make_engine, make_sessionmaker
 
     tz = machine_zone()
@@ -62,12 +64,17 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
         start = start.replace(tzinfo=tz)
     clock = FixedClock(start or datetime.now(UTC))
     engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
+    store = Store(make_sessionmaker(engine))
     output = ConsoleOutput(sys.stdout, clock, tz)
-    dispatcher = Dispatcher(sessions, {"console": ConsoleChat(output)}, clock)
+    dispatcher = Dispatcher(store, {"console": ConsoleChat(output)}, clock)
+    jobs = ConsoleJobs(
+        run_due=lambda now: run_due(store, now),
+        next_wakeup_after=lambda after: next_wakeup_after(store, after),
+        send_queued=lambda: dispatcher.drain(real_sleep=False),
+    )
     stream = stdin()
     session = ConsoleSession(
-        ctx=Context(sessions=sessions, clock=clock), clock=clock, output=output, dispatcher=dispatcher, tz=tz,
+        ctx=Context(store=store, clock=clock), clock=clock, output=output, jobs=jobs, tz=tz,
         speaker=default_speaker(),
         echo=(not stream.isatty()) if echo is None else echo,
     )
@@ -104,14 +111,14 @@ async def run_tick(settings: Settings, at: datetime | None) -> int:
 
     clock = FixedClock(at) if at is not None else SystemClock()
     engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
-    platforms = build_platforms(settings, Context(sessions=sessions, clock=clock, forms=True))
+    store = Store(make_sessionmaker(engine))
+    platforms = build_platforms(settings, Context(store=store, clock=clock, forms=True))
     try:
-        report = await run_due(sessions, clock.now())
+        report = await run_due(store, clock.now())
         output = ConsoleOutput(sys.stdout, FixedClock(clock.now()), machine_zone())
         adapters: dict[str, ChatAdapter] = {"console": ConsoleChat(output)}
         adapters.update({p.adapter.platform: p.adapter for p in platforms})
-        dispatcher = Dispatcher(sessions, adapters, clock, settings.outbox_concurrency)
+        dispatcher = Dispatcher(store, adapters, clock, settings.outbox_concurrency)
         sent = await dispatcher.drain(real_sleep=at is None)
         log.info("tick at %s: %s; sent %s, retried %s, failed %s", clock.now().isoformat(), report, sent.sent, sent.retried, sent.failed)
     finally:
@@ -123,11 +130,24 @@ async def run_tick(settings: Settings, at: datetime | None) -> int:
 
 def build_platforms(settings: Settings, ctx: Context) -> list[Platform]:
     """Every chat platform the settings configure (Slack, Teams), ready to mount and send."""
-    from bot.slack import platform as slack
     from bot.teams import platform as teams
 
-    candidates: list[Platform | None] = [slack.build(settings, ctx), teams.build(settings, ctx)]
+    candidates: list[Platform | None] = [
+        _build_slack(settings, ctx),
+        teams.build(settings, ctx, ctx.store.conversation_refs),
+    ]
     return [p for p in candidates if p is not None]
+
+
+def _build_slack(settings: Settings, ctx: Context):  # type: ignore[no-untyped-def]
+    from bot.slack import platform as slack
+    from storage.db import engine_of
+    from storage.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+
+    tables = slack.OAuthTables(
+        engine=engine_of(ctx.store.sessions), installations=INSTALLATIONS_TABLE, bots=BOTS_TABLE, states=OAUTH_STATES_TABLE
+    )
+    return slack.build(settings, ctx, tables)
 
 
 def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform]) -> web.Application:
@@ -144,8 +164,7 @@ def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform
 
 
 async def _run_until_stopped(
-    sessions: async_sessionmaker[AsyncSession], adapters: dict[str, ChatAdapter], clock: Clock,
-    settings: Settings, with_scheduler: bool,
+    store: Store, adapters: dict[str, ChatAdapter], clock: Clock, settings: Settings, with_scheduler: bool,
 ) -> None:
     """Run the scheduler (unless left out) until SIGINT or SIGTERM, then stop it."""
     from scheduler.dispatcher import Dispatcher
@@ -153,7 +172,7 @@ async def _run_until_stopped(
 
     scheduler = None
     if with_scheduler:
-        scheduler = build_scheduler(sessions, Dispatcher(sessions, adapters, clock, settings.outbox_concurrency), clock)
+        scheduler = build_scheduler(store, Dispatcher(store, adapters, clock, settings.outbox_concurrency), clock)
         scheduler.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -172,9 +191,9 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     from storage.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
+    store = Store(make_sessionmaker(engine))
     clock = SystemClock()
-    ctx = Context(sessions=sessions, clock=clock, forms=True)
+    ctx = Context(store=store, clock=clock, forms=True)
     platforms = build_platforms(settings, ctx)
     if not platforms:
         log.warning("neither Slack nor Teams is configured: serving /healthz and the scheduler only (see README)")
@@ -185,7 +204,7 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     log.info("serving on port %s (%s)", settings.port, ", ".join(p.adapter.platform for p in platforms) or "no platforms")
     try:
         adapters = {p.adapter.platform: p.adapter for p in platforms}
-        await _run_until_stopped(sessions, adapters, clock, settings, with_scheduler)
+        await _run_until_stopped(store, adapters, clock, settings, with_scheduler)
     finally:
         await runner.cleanup()
         for platform in platforms:
@@ -197,16 +216,15 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
 async def run_socket(settings: Settings, with_scheduler: bool) -> int:
     """Slack over Socket Mode (no public URL needed), with the scheduler."""
     from handlers.contract.ports import SystemClock
-    from bot.slack import platform as slack
     from storage.db import make_engine, make_sessionmaker
 
     if not settings.slack_app_token:
         log.error("socket needs SLACK_APP_TOKEN (an xapp-... app-level token with connections:write); see README")
         return 2
     engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
+    store = Store(make_sessionmaker(engine))
     clock = SystemClock()
-    platform = slack.build(settings, Context(sessions=sessions, clock=clock, forms=True))
+    platform = _build_slack(settings, Context(store=store, clock=clock, forms=True))
     if platform is None:
         log.error("socket needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); see README")
         await engine.dispose()
@@ -215,7 +233,7 @@ async def run_socket(settings: Settings, with_scheduler: bool) -> int:
     await handler.connect_async()
     log.info("connected to Slack over Socket Mode")
     try:
-        await _run_until_stopped(sessions, {"slack": platform.adapter}, clock, settings, with_scheduler)
+        await _run_until_stopped(store, {"slack": platform.adapter}, clock, settings, with_scheduler)
     finally:
         await handler.close_async()
         await platform.close()

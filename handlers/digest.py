@@ -4,41 +4,36 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from handlers.contract.messages import Message, Result
 from handlers import reschedule
+from handlers.contract.messages import Message
+from handlers.contract.outcomes import Result
+from handlers.current_terms import current_spec
+from handlers.delivery import queue
 from handlers.rules import tone
 from handlers.rules.due_times import local_date_of
-from handlers.terms import current_spec
 from handlers.rules.terms_text import read_days, read_time
-from storage.models import CheckIn, Commitment, Person
-from storage.repositories import compare_and_set_next_digest, enqueue, reps_of
+from storage.models import Person
+from storage.states import CheckInStatus, CommitmentStatus
+from storage.store import Store, Tx
 
 WEEK = timedelta(days=7)
 BATCH = 200
 
 
-async def _rate(s: AsyncSession, rep: Person, start: datetime, end: datetime, no_answer_is_miss: bool) -> tuple[int, int]:
+async def _rate(tx: Tx, rep: Person, start: datetime, end: datetime, no_answer_is_miss: bool) -> tuple[int, int]:
     """(kept, counted) check-ins of `rep` that fell due in [start, end)."""
-    rows = await s.scalars(
-        select(CheckIn.status)
-        .join(Commitment, Commitment.id == CheckIn.commitment_id)
-        .where(Commitment.person_id == rep.id, CheckIn.settled_at.is_not(None), CheckIn.due_at >= start, CheckIn.due_at < end)
-    )
     kept = counted = 0
-    for status in rows:
-        if status == "yes":
+    for status in await tx.checkins.settled_statuses(rep.id, start, end):
+        if status == CheckInStatus.YES:
             kept += 1
             counted += 1
-        elif status == "no" or (status == "no_answer" and no_answer_is_miss):
+        elif status == CheckInStatus.NO or (status == CheckInStatus.NO_ANSWER and no_answer_is_miss):
             counted += 1
     return kept, counted
 
 
-async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Your weekly digest.") -> Message:
-    reps = await reps_of(s, manager.id)
+async def build(tx: Tx, manager: Person, now: datetime, title: str = "Your weekly digest.") -> Message:
+    reps = await tx.people.reps_of(manager.id)
     if not reps:
         return Message.text("Digest: nobody has named you as their accountability partner yet.")
     needs_help: list[str] = []
@@ -46,9 +41,9 @@ async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Y
     praise: list[str] = []
     rates: list[str] = []
     for rep in reps:
-        spec, _ = await current_spec(s, rep)
-        kept, counted = await _rate(s, rep, now - WEEK, now, spec.no_answer_is_miss)
-        prev_kept, prev_counted = await _rate(s, rep, now - 2 * WEEK, now - WEEK, spec.no_answer_is_miss)
+        spec, _ = await current_spec(tx, rep)
+        kept, counted = await _rate(tx, rep, now - WEEK, now, spec.no_answer_is_miss)
+        prev_kept, prev_counted = await _rate(tx, rep, now - 2 * WEEK, now - WEEK, spec.no_answer_is_miss)
         rate = f"{kept}/{counted}" if counted else "no check-ins"
         trend = ""
         if counted and prev_counted:
@@ -60,17 +55,9 @@ async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Y
                 f"• {rep.display_name} can't be reached by Follow-Through (the app was removed or blocked); "
                 "check in with them directly."
             )
-        commitments = list(
-            await s.scalars(select(Commitment).where(Commitment.person_id == rep.id, Commitment.status == "active").order_by(Commitment.seq))
-        )
-        for c in commitments:
+        for c in await tx.commitments.of_person(rep.id, (CommitmentStatus.ACTIVE,)):
             if c.miss_run >= 1:
-                last_note = await s.scalar(
-                    select(CheckIn.note)
-                    .where(CheckIn.commitment_id == c.id, CheckIn.note.is_not(None))
-                    .order_by(CheckIn.due_at.desc())
-                    .limit(1)
-                )
+                last_note = await tx.checkins.latest_note(c.id)
                 words = f" In their words: “{last_note}”" if last_note else ""
                 needs_help.append(f"• {rep.display_name}: “{c.title}”, missed {c.miss_run} in a row.{words}")
                 needing.append(rep.display_name)
@@ -90,7 +77,7 @@ async def build(s: AsyncSession, manager: Person, now: datetime, title: str = "Y
     return Message(sections=(Message.text("\n".join(lines)).sections[0],), summary=lines[0])
 
 
-async def set_cadence(s: AsyncSession, manager: Person, text: str, now: datetime) -> Result:
+async def set_cadence(manager: Person, text: str, now: datetime) -> Result:
     """`digest off`, `digest on`, or `digest friday 16:00`: when the manager's weekly digest comes."""
     low = text.strip().lower()
     if low == "off":
@@ -108,37 +95,33 @@ async def set_cadence(s: AsyncSession, manager: Person, text: str, now: datetime
         manager.digest_weekday = next(iter(days))
         manager.digest_time = f"{at:%H:%M}"
     manager.digest_enabled = True
-    manager.digest_next_at = reschedule.next_digest_after(manager, now)
-    assert manager.digest_next_at is not None
-    return Result().reply(f"Your digest comes {reschedule.describe_instant(manager.digest_next_at, manager)} and weekly after that.")
+    next_at = reschedule.next_digest_after(manager, now)
+    manager.digest_next_at = next_at
+    when = reschedule.describe_instant(next_at, manager) if next_at else "weekly"
+    return Result().reply(f"Your digest comes {when} and weekly after that.")
 
 
-async def show(s: AsyncSession, manager: Person, now: datetime, title: str) -> Result:
-    message = await build(s, manager, now, title)
+async def show(tx: Tx, manager: Person, now: datetime, title: str) -> Result:
+    message = await build(tx, manager, now, title)
     return Result().reply(message.plain_text)
 
 
-async def send_due(s_factory: async_sessionmaker[AsyncSession], now: datetime) -> int:
+async def send_due(store: Store, now: datetime) -> int:
     """Queue the digest of every manager whose digest time has come (each once per slot)."""
     sent = 0
-    async with s_factory() as s:
-        rows = await s.execute(
-            select(Person.id, Person.digest_next_at)
-            .where(Person.digest_next_at.is_not(None), Person.digest_next_at <= now)
-            .limit(BATCH)
-        )
-        due = [(person_id, at) for person_id, at in rows if at is not None]
+    async with store.reading() as tx:
+        due = await tx.people.due_for_digest(now, BATCH)
     for person_id, expected in due:
-        async with s_factory() as s, s.begin():
-            manager = await s.get(Person, person_id)
+        async with store.transaction() as tx:
+            manager = await tx.people.get(person_id)
             if manager is None:
                 continue
-            if not await compare_and_set_next_digest(s, person_id, expected, reschedule.next_digest_after(manager, now)):
+            if not await tx.people.move_next_digest(person_id, expected, reschedule.next_digest_after(manager, now)):
                 continue
             if now - expected > timedelta(days=1):
                 continue  # a digest more than a day late is stale; the next one covers the week
             local_day = local_date_of(expected, reschedule.zone(manager))
-            message = await build(s, manager, now)
-            if await enqueue(s, manager, message, now, dedupe_key=f"digest:{manager.id}:{local_day.isoformat()}"):
+            message = await build(tx, manager, now)
+            if await queue(tx, manager, message, now, once=f"digest:{manager.id}:{local_day.isoformat()}"):
                 sent += 1
     return sent

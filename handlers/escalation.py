@@ -4,85 +4,79 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from handlers import reschedule
 from handlers.contract.messages import Message
+from handlers.delivery import queue
 from handlers.rules import runs, tone
 from handlers.rules.commit_text import describe_when
-from handlers.rules.runs import RunState
-from handlers.reschedule import zone
 from handlers.rules.due_times import WEEKDAY_NAMES
+from handlers.rules.runs import RunState
 from handlers.rules.terms_text import TermsSpec
 from storage.models import CheckIn, Commitment, Notice, Person
-from storage.repositories import active_manager_link, enqueue
+from storage.states import CheckInStatus, CommitmentStatus, NoticeKind
+from storage.store import Tx
 
 
-async def settle(s: AsyncSession, checkin: CheckIn, now: datetime, spec: TermsSpec) -> None:
+class MissingRow(LookupError):
+    """A row that a foreign key promises is gone (deleted under us): the transaction is abandoned."""
+
+
+async def settle(tx: Tx, checkin: CheckIn, now: datetime, spec: TermsSpec) -> None:
     """Make `checkin` final, move its commitment's runs, and notify the manager if the rules say so."""
     if checkin.settled_at is not None:
         return
-    commitment = await s.scalar(select(Commitment).where(Commitment.id == checkin.commitment_id).with_for_update())
-    assert commitment is not None
+    commitment = await tx.commitments.get_locked(checkin.commitment_id)
+    rep = await tx.people.get(commitment.person_id) if commitment is not None else None
+    if commitment is None or rep is None:
+        raise MissingRow(f"check-in {checkin.id} has no commitment or rep")
     checkin.settled_at = now
     checkin.awaiting_note = False
     checkin.awaiting_nudge = False
     decision = runs.settle(
         RunState(commitment.miss_run, commitment.yes_run, commitment.escalated_in_run),
-        checkin.status,  # type: ignore[arg-type]
+        runs.Answer(checkin.status.value),
         spec.policy,
         one_off=commitment.due_date is not None,
     )
     commitment.miss_run = decision.state.miss_run
     commitment.yes_run = decision.state.yes_run
     commitment.escalated_in_run = decision.state.escalated_in_run
-    rep = await s.get(Person, commitment.person_id)
-    assert rep is not None
-    if commitment.due_date is not None and checkin.status == "yes" and commitment.status == "active":
-        commitment.status = "done"
+    if commitment.due_date is not None and checkin.status == CheckInStatus.YES and commitment.status == CommitmentStatus.ACTIVE:
+        commitment.status = CommitmentStatus.DONE
         commitment.updated_at = now
     if decision.escalate:
-        await _escalate(s, rep, commitment, checkin, spec, now)
+        await _escalate(tx, rep, commitment, checkin, spec, now)
     if decision.streak_win:
         await _tell_manager(
-            s, rep, commitment, "win", now,
+            tx, rep, commitment, NoticeKind.WIN, now,
             f"🎉 {rep.display_name} kept “{commitment.title}” ({describe_when(commitment.cadence, commitment.due_date)}) "
             f"{decision.streak_win} check-ins in a row.",
             checkin.note, tone.win_prompt(checkin.id, rep.display_name),
-            dedupe=f"win:{commitment.id}:{checkin.id}",
+            once=f"win:{commitment.id}:{checkin.id}",
         )
     if decision.oneoff_win:
-        await oneoff_kept(s, rep, commitment, spec, now, checkin=checkin)
+        await oneoff_kept(tx, rep, commitment, spec, now, checkin=checkin)
 
 
 async def oneoff_kept(
-    s: AsyncSession, rep: Person, commitment: Commitment, spec: TermsSpec, now: datetime, checkin: CheckIn | None = None
+    tx: Tx, rep: Person, commitment: Commitment, spec: TermsSpec, now: datetime, checkin: CheckIn | None = None
 ) -> None:
     if not spec.share_oneoff_wins:
         return
     due = commitment.due_date
     when = f" (due {WEEKDAY_NAMES[due.weekday()]} {due:%-d %b})" if due else ""
     await _tell_manager(
-        s, rep, commitment, "win", now,
+        tx, rep, commitment, NoticeKind.WIN, now,
         f"🎉 {rep.display_name} kept a promise: “{commitment.title}”{when}.",
         checkin.note if checkin else None, tone.kept_prompt(commitment.id, rep.display_name),
-        dedupe=f"kept:{commitment.id}",
+        once=f"kept:{commitment.id}",
     )
 
 
-async def _escalate(
-    s: AsyncSession, rep: Person, commitment: Commitment, checkin: CheckIn, spec: TermsSpec, now: datetime
-) -> None:
-    recent = list(
-        await s.scalars(
-            select(CheckIn)
-            .where(CheckIn.commitment_id == commitment.id, CheckIn.settled_at.is_not(None))
-            .order_by(CheckIn.due_at.desc())
-            .limit(commitment.miss_run)
-        )
-    )
-    days = ", ".join(f"{c.due_at.astimezone(zone(rep)):%a %-d %b}" for c in reversed(recent))
-    notes = [c.note for c in reversed(recent) if c.note]
+async def _escalate(tx: Tx, rep: Person, commitment: Commitment, checkin: CheckIn, spec: TermsSpec, now: datetime) -> None:
+    recent = list(reversed(await tx.checkins.latest_settled(commitment.id, commitment.miss_run)))
+    days = ", ".join(f"{c.due_at.astimezone(reschedule.zone(rep)):%a %-d %b}" for c in recent)
+    notes = [c.note for c in recent if c.note]
     n = commitment.miss_run
     headline = (
         f"{rep.display_name} has missed “{commitment.title}” ({describe_when(commitment.cadence, commitment.due_date)}) "
@@ -91,29 +85,28 @@ async def _escalate(
     )
     words = " / ".join(notes) if notes else None
     await _tell_manager(
-        s, rep, commitment, "escalation", now, headline, words, tone.coaching_prompt(checkin.id, rep.display_name),
-        dedupe=f"escalation:{commitment.id}:{checkin.id}", followup_words=spec.followup_words,
+        tx, rep, commitment, NoticeKind.ESCALATION, now, headline, words, tone.coaching_prompt(checkin.id, rep.display_name),
+        once=f"escalation:{commitment.id}:{checkin.id}", followup_words=spec.followup_words,
     )
 
 
 async def _tell_manager(
-    s: AsyncSession,
+    tx: Tx,
     rep: Person,
     commitment: Commitment,
-    kind: str,
+    kind: NoticeKind,
     now: datetime,
     headline: str,
     rep_words: str | None,
     prompt: str,
     *,
-    dedupe: str,
+    once: str,
     followup_words: str | None = None,
 ) -> None:
-    link = await active_manager_link(s, rep.id)
-    if link is None:
+    link = await tx.links.active_for_rep(rep.id)
+    manager = await tx.people.get(link.manager_id) if link is not None else None
+    if manager is None:
         return
-    manager = await s.get(Person, link.manager_id)
-    assert manager is not None
     lines = [headline]
     if rep_words:
         lines.append(f"In {rep.display_name}'s words: “{rep_words}”")
@@ -121,6 +114,5 @@ async def _tell_manager(
         lines.append(f"How {rep.display_name} wants to be followed up: “{followup_words}”")
     lines.append(f"Coaching prompt: {prompt}")
     text = "\n".join(lines)
-    queued = await enqueue(s, manager, Message.text(text), now, dedupe_key=dedupe)
-    if queued is not None:
-        s.add(Notice(rep_id=rep.id, manager_id=manager.id, kind=kind, commitment_id=commitment.id, text=text, created_at=now))
+    if await queue(tx, manager, Message.text(text), now, once=once):
+        tx.notices.add(Notice(rep_id=rep.id, manager_id=manager.id, kind=kind, commitment_id=commitment.id, text=text, created_at=now))

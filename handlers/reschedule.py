@@ -1,37 +1,29 @@
-"""Keeping each person's next check-in and next digest instant current after any change."""
+"""Keeping each person's next check-in and next digest instant current after any change, and
+saying instants in the person's own zone."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.rules.due_times import local_instant, next_slot_after
-from handlers.rules.terms_text import TermsSpec
-from storage.models import Commitment, Person
+from handlers.current_terms import current_spec
+from handlers.rules.due_times import next_slot_after
+from storage.models import Person
+from storage.store import Tx
 
 
 def zone(person: Person) -> ZoneInfo:
     return ZoneInfo(person.tz)
 
 
-async def has_live_commitments(s: AsyncSession, person_id: int) -> bool:
-    found = await s.scalar(
-        select(Commitment.id).where(Commitment.person_id == person_id, Commitment.status == "active").limit(1)
-    )
-    return found is not None
-
-
-async def reschedule_checkins(s: AsyncSession, person: Person, spec: TermsSpec, now: datetime) -> None:
-    """Set the rep's next check-in from their terms, pause and commitments (None if nothing to ask)."""
-    if not await has_live_commitments(s, person.id):
+async def reschedule(tx: Tx, person: Person, now: datetime) -> None:
+    """Set the rep's next check-in from their terms, pause and commitments (None if nothing to ask).
+    Call it after anything that changes one of those."""
+    if not await tx.commitments.has_active(person.id):
         person.next_checkin_at = None
         return
-    person.next_checkin_at = next_slot_after(
-        now, zone(person), spec.checkin_days, spec.checkin_time, person.paused_until
-    )
+    spec, _ = await current_spec(tx, person)
+    person.next_checkin_at = next_slot_after(now, zone(person), spec.checkin_days, spec.checkin_time, person.paused_until)
 
 
 def next_digest_after(person: Person, after: datetime) -> datetime | None:
@@ -44,8 +36,3 @@ def next_digest_after(person: Person, after: datetime) -> datetime | None:
 def describe_instant(instant: datetime, person: Person) -> str:
     local = instant.astimezone(zone(person))
     return f"{local:%a %-d %b at %H:%M}"
-
-
-def local_noon(person: Person, now: datetime) -> datetime:
-    local = now.astimezone(zone(person)).date()
-    return local_instant(local, time(12, 0), zone(person))

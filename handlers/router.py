@@ -1,8 +1,8 @@
-"""The single entry point adapters call: one incoming action in, one Result out.
+"""The core's entry point: one incoming action in, one Result out.
 
 Each call is one database transaction: the change and the messages it queues commit
 together, or not at all. A database that is briefly unreachable gets a clear reply and
-changes nothing.
+changes nothing; a write that collided with a concurrent one runs again.
 """
 
 from __future__ import annotations
@@ -12,46 +12,48 @@ import logging
 import random
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.contract.messages import Button, OpenForm, Result
 from handlers import (
-    checkins,
+    checkin_answers,
     commitments,
     digest,
     help,
-    managers,
+    out_of_office,
+    partners,
+    proposals,
+    rep_page,
     reschedule,
     terms,
+    terms_chat,
     terms_form,
 )
-from handlers.context import Context
-from handlers.contract.incoming import (
-    ButtonClick,
-    Command,
-    FormSubmit,
-    Incoming,
-    Opened,
-    TextMessage,
+from handlers.buttons import (
+    CheckInAnswer,
+    DeclinePartner,
+    NudgeAnswer,
+    OpenFormRequest,
+    ProposalAnswer,
+    TermsStep,
+    button,
+    decode,
 )
+from handlers.context import Context
+from handlers.contract.incoming import ButtonClick, Command, FormSubmit, Incoming, OpenedHome, TextMessage
+from handlers.contract.outcomes import OpenForm, Result
+from handlers.escalation import MissingRow
 from storage.models import Person
-from storage.repositories import get_or_create_person, reps_of
+from storage.store import StoreUnavailable, Tx, WriteConflict
 
 log = logging.getLogger(__name__)
 
 DATABASE_DOWN = (
     "Sorry, I couldn't reach my database just now, so nothing was saved. Please try again in a minute."
 )
-
 BUSY = "Sorry, that collided with another change of yours and nothing was saved. Please try again."
-
+OLD_BUTTON = "That button is from an older version of me and no longer works. Nothing changed."
 GREETING = (
     "Hi {name}! I'm Follow-Through. I help you keep the commitments you make, on your own terms: "
     "I check in when you choose, in the tone you choose, and your manager hears only what you decide."
 )
-
-
 CONFLICT_RETRIES = 3
 
 
@@ -59,30 +61,32 @@ async def handle(ctx: Context, incoming: Incoming) -> Result:
     now = ctx.clock.now()
     for attempt in range(1, CONFLICT_RETRIES + 1):
         try:
-            async with ctx.sessions() as s, s.begin():
-                return await _dispatch(s, incoming, now, ctx.forms)
-        except IntegrityError as error:
+            async with ctx.store.transaction() as tx:
+                return await _dispatch(tx, incoming, now, ctx.forms)
+        except (WriteConflict, MissingRow) as error:
             # Two requests from one person raced (a first message and App Home at once, two
             # commits in a row): the loser's transaction rolled back whole, so run it again.
             if attempt == CONFLICT_RETRIES:
                 log.warning("gave up on %s after %s conflicting writes: %s", type(incoming).__name__, attempt, error)
-                return Result(unavailable=True).reply(BUSY)
+                return Result(nothing_saved=True).reply(BUSY)
             await asyncio.sleep(random.uniform(0, 0.05 * attempt))
-        except (OperationalError, DBAPIError, OSError) as error:
+        except StoreUnavailable as error:
             log.warning("database unavailable while handling %s: %s", type(incoming).__name__, error)
-            return Result(unavailable=True).reply(DATABASE_DOWN)
-    raise AssertionError("unreachable")
+            return Result(nothing_saved=True).reply(DATABASE_DOWN)
+    return Result(nothing_saved=True).reply(BUSY)
 
 
-async def ensure_person(s: AsyncSession, incoming: Incoming, now: datetime) -> tuple[Person, bool]:
+async def ensure_person(tx: Tx, incoming: Incoming, now: datetime) -> Person:
     actor = incoming.actor
-    person, created = await get_or_create_person(s, actor.address, actor.display_name, actor.tz, now)
+    address = actor.address
+    person, _ = await tx.people.get_or_create(
+        address.platform, address.workspace_id, address.user_id, actor.display_name, actor.tz, now
+    )
     person.reachable = True  # they just reached us, so we can reach them
     if actor.tz and person.tz != actor.tz:
         person.tz = actor.tz
-        spec, _ = await terms.current_spec(s, person)
-        await reschedule.reschedule_checkins(s, person, spec, now)
-    return person, created
+        await reschedule.reschedule(tx, person, now)
+    return person
 
 
 def _invite(person: Person) -> Result:
@@ -90,44 +94,46 @@ def _invite(person: Person) -> Result:
     return Result().reply(
         GREETING.format(name=person.display_name) + " Two questions first, so I follow up the way you want.\n"
         + terms.defaults_notice(),
-        Button("Answer the two questions", terms_form.OPEN_ACTION, terms_form.FORM_ID, "primary"),
+        button("Answer the two questions", OpenFormRequest(terms_form.FORM_ID), "primary"),
     )
 
 
-async def _dispatch(s: AsyncSession, incoming: Incoming, now: datetime, forms: bool) -> Result:
-    person, _ = await ensure_person(s, incoming, now)
+async def _dispatch(tx: Tx, incoming: Incoming, now: datetime, forms: bool) -> Result:
+    person = await ensure_person(tx, incoming, now)
     first_contact = not person.greeted
     person.greeted = True
-    if isinstance(incoming, Opened):
-        if not first_contact:
-            return Result()
-        # Where a form can simply be shown (a Teams card), the two questions come right away;
-        # where it needs a click to open (a Slack modal), the invitation's button does it.
-        return _invite(person).add(await terms_form.open_form(s, person))
-    if isinstance(incoming, FormSubmit):
-        return await _form(s, person, incoming, now)
-    if isinstance(incoming, ButtonClick):
-        return await _click(s, person, incoming, now)
-    if isinstance(incoming, TextMessage):
-        if first_contact and forms:
-            return _invite(person)
-        if first_contact:
-            return terms.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
-        if checkins.awaiting_note(person):
-            return await checkins.on_note(s, person, incoming.text, now)
-        if terms.in_flow(person):
-            return await terms.on_text(s, person, incoming.text, now)
-        command = as_command(incoming)
-        if command is None:
-            return help.help_text("I only understand commands; nothing was changed.")
-        return await _command(s, person, command, now, forms)
-    result = await _command(s, person, incoming, now, forms)
-    if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
-        result.items[:0] = _invite(person).items
-    elif first_contact and not forms:
-        intro = GREETING.format(name=person.display_name) + " " + terms.defaults_notice()
-        result.items.insert(0, Result().reply(intro).items[0])
-    return result
+    match incoming:
+        case OpenedHome():
+            if not first_contact:
+                return Result()
+            # Where a form can simply be shown (a Teams card), the two questions come right away;
+            # where it needs a click to open (a Slack modal), the invitation's button does it.
+            return _invite(person).add(await terms_form.open_form(tx, person))
+        case FormSubmit():
+            return await _form(tx, person, incoming, now)
+        case ButtonClick():
+            return await _click(tx, person, incoming, now)
+        case TextMessage():
+            if first_contact and forms:
+                return _invite(person)
+            if first_contact:
+                return terms_chat.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
+            if checkin_answers.awaiting_note(person):
+                return await checkin_answers.on_note(tx, person, incoming.text, now)
+            if terms_chat.in_progress(person):
+                return await terms_chat.on_text(tx, person, incoming.text, now)
+            command = as_command(incoming)
+            if command is None:
+                return help.help_text("I only understand commands; nothing was changed.")
+            return await _command(tx, person, command, now, forms)
+        case Command():
+            result = await _command(tx, person, incoming, now, forms)
+            if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
+                result.items[:0] = _invite(person).items
+            elif first_contact and not forms:
+                intro = GREETING.format(name=person.display_name) + " " + terms.defaults_notice()
+                result.items.insert(0, Result().reply(intro).items[0])
+            return result
 
 
 COMMAND_WORDS = frozenset({"help", "terms", "list", "done", "drop", "edit", "pause", "resume", "manager", "team", "digest"})
@@ -145,75 +151,78 @@ def as_command(message: TextMessage) -> Command | None:
     return None
 
 
-async def _click(s: AsyncSession, person: Person, click: ButtonClick, now: datetime) -> Result:
-    handlers = {
-        checkins.ANSWER_ACTION: checkins.on_answer,
-        checkins.NUDGE_ACTION: checkins.on_nudge,
-        terms.ACTION: terms.on_click,
-        managers.LINK_ACTION: managers.on_link_click,
-        commitments.PROPOSAL_ACTION: commitments.on_proposal_click,
-        terms_form.OPEN_ACTION: _open_form,
-    }
-    handler = handlers.get(click.action)
-    if handler is None:
-        return Result().reply("That button is from an older version of me and no longer works. Nothing changed.")
-    return await handler(s, person, click.value, now)
+async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime) -> Result:
+    match decode(click.action, click.value):
+        case CheckInAnswer() as answer:
+            return await checkin_answers.on_answer(tx, person, answer, now)
+        case NudgeAnswer() as nudge:
+            return await checkin_answers.on_nudge(tx, person, nudge, now)
+        case TermsStep() as step:
+            return await terms_chat.on_click(tx, person, step, now)
+        case DeclinePartner() as decline:
+            return await partners.on_decline(tx, person, decline, now)
+        case ProposalAnswer() as proposal:
+            return await proposals.on_answer(tx, person, proposal, now)
+        case OpenFormRequest(form_id) if form_id == terms_form.FORM_ID:
+            return Result().add(await terms_form.open_form(tx, person))
+        case OpenFormRequest(form_id) if form_id == commitments.COMMIT_FORM.form_id:
+            return Result().add(commitments.open_form())
+        case _:
+            return Result().reply(OLD_BUTTON)
 
 
-async def _open_form(s: AsyncSession, person: Person, form_id: str, now: datetime) -> Result:
-    if form_id == terms_form.FORM_ID:
-        return Result().add(await terms_form.open_form(s, person))
-    if form_id == commitments.COMMIT_FORM.form_id:
-        return Result().add(commitments.open_form())
-    return Result().reply("That button is from an older version of me and no longer works. Nothing changed.")
-
-
-async def _form(s: AsyncSession, person: Person, submit: FormSubmit, now: datetime) -> Result:
+async def _form(tx: Tx, person: Person, submit: FormSubmit, now: datetime) -> Result:
     if submit.form_id == terms_form.FORM_ID:
-        return await terms_form.submit(s, person, submit.values, now)
+        return await terms_form.submit(tx, person, submit.values, now)
     if submit.form_id == commitments.COMMIT_FORM.form_id:
-        return await commitments.submit_form(s, person, submit.values, now)
+        return await commitments.submit_form(tx, person, submit.values, now)
     return Result().reply("That form is from an older version of me; nothing was saved. Please open it again.")
 
 
-async def _command(s: AsyncSession, person: Person, command: Command, now: datetime, forms: bool) -> Result:
+def _numbered(rest: str) -> bool:
+    return rest.lstrip("#").isdigit()
+
+
+async def _command(tx: Tx, person: Person, command: Command, now: datetime, forms: bool) -> Result:
     if command.name == "commit":
-        return await commitments.commit(s, person, command.text, command.mentions, now)
+        if proposals.is_proposal(command.text, command.mentions):
+            return await proposals.propose(tx, person, command.text, command.mentions[0], now)
+        return await commitments.commit(tx, person, command.text, now)
     if command.name != "accountability":
         return help.help_text(f"I don't know the command `/{command.name}`.")
     verb, _, rest = command.text.strip().partition(" ")
-    verb = verb.lower()
-    rest = rest.strip()
-    if verb == "":
-        return await help.overview(s, person)
-    if verb == "help":
-        return help.help_text()
-    if verb == "terms" and forms:
-        return Result().add(await terms_form.open_form(s, person))
-    if verb == "terms":
-        return terms.start(person, Result(), "Let's set your terms. Every answer is yours to change later.")
-    if verb == "list":
-        return await commitments.list_(s, person)
-    if verb == "done":
-        return await commitments.done(s, person, rest, now)
-    if verb == "drop":
-        return await commitments.drop(s, person, rest, now)
-    if verb == "edit":
-        return await commitments.edit(s, person, rest, now)
-    if verb == "pause":
-        if rest.lstrip("#").isdigit():
-            return await commitments.set_paused(s, person, rest, now, paused=True)
-        return await managers.pause(s, person, rest, now)
-    if verb == "resume":
-        if rest.lstrip("#").isdigit():
-            return await commitments.set_paused(s, person, rest, now, paused=False)
-        return await managers.resume(s, person, now)
-    if verb == "manager":
-        return await managers.name_manager(s, person, command.mentions, now, command.mentioned)
-    if verb == "digest" and rest:
-        return await digest.set_cadence(s, person, rest, now)
-    if verb in ("team", "digest"):
-        if not await reps_of(s, person.id):
-            return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")
-        return await digest.show(s, person, now, "Your team right now." if verb == "team" else "Your digest.")
+    verb, rest = verb.lower(), rest.strip()
+    match verb:
+        case "":
+            return Result().reply(rep_page.overview(await rep_page.gather(tx, person, now)))
+        case "help":
+            return help.help_text()
+        case "terms" if forms:
+            return Result().add(await terms_form.open_form(tx, person))
+        case "terms":
+            return terms_chat.start(person, Result(), "Let's set your terms. Every answer is yours to change later.")
+        case "list":
+            return await commitments.list_commitments(tx, person)
+        case "done":
+            return await commitments.done(tx, person, rest, now)
+        case "drop":
+            return await commitments.drop(tx, person, rest, now)
+        case "edit":
+            return await commitments.edit(tx, person, rest, now)
+        case "pause" if _numbered(rest):
+            return await commitments.set_paused(tx, person, rest, now, paused=True)
+        case "pause":
+            return await out_of_office.pause(tx, person, rest, now)
+        case "resume" if _numbered(rest):
+            return await commitments.set_paused(tx, person, rest, now, paused=False)
+        case "resume":
+            return await out_of_office.resume(tx, person, now)
+        case "manager":
+            return await partners.name_partner(tx, person, command.mentions, now, command.mentioned)
+        case "digest" if rest:
+            return await digest.set_cadence(person, rest, now)
+        case "team" | "digest":
+            if not await tx.people.reps_of(person.id):
+                return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")
+            return await digest.show(tx, person, now, "Your team right now." if verb == "team" else "Your digest.")
     return help.help_text(f"I didn't understand `/accountability {command.text.strip()}`. Nothing was changed.")

@@ -1,6 +1,6 @@
 """The two questions as one form, for platforms that can show forms (Slack modals, Adaptive Cards).
 
-The form asks the same things as the step-by-step conversation in `handlers.terms`, is
+The form asks the same things as the step-by-step conversation in `handlers.terms_chat`, is
 pre-filled with the rep's current terms, and is checked field by field: a bad field gets
 its own error and nothing is saved, so the rep never loses what they typed.
 """
@@ -9,24 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.contract.messages import Field, Form, FormErrors, FormValue, OpenForm, Option, Result
-from handlers import reschedule
+from handlers import terms
+from handlers.contract.messages import Field, Form, FormValue, Option
+from handlers.contract.outcomes import FormErrors, OpenForm, Result
+from handlers.current_terms import current_spec
 from handlers.rules.due_times import FULL_DAY_NAMES
-from handlers.terms import current_spec, save_terms
-from handlers.rules.terms_text import (
-    QUESTION_1,
-    QUESTION_2,
-    TONES,
-    TermsSpec,
-    describe,
-    read_time,
-)
+from handlers.rules.terms_text import QUESTION_1, QUESTION_2, TONES, TermsSpec, read_time
 from storage.models import Person
+from storage.store import Tx
 
 FORM_ID = "terms"
-OPEN_ACTION = "form"
 _TONE_LABELS = {"encouraging": "Encouraging", "straight": "Straight talk", "facts": "Just the facts"}
 _STREAKS = ("3", "5", "10")
 
@@ -80,17 +72,17 @@ def values_of(spec: TermsSpec) -> dict[str, FormValue]:
     return values
 
 
-async def open_form(s: AsyncSession, person: Person) -> OpenForm:
-    spec, _ = await current_spec(s, person)
+async def open_form(tx: Tx, person: Person) -> OpenForm:
+    spec, _ = await current_spec(tx, person)
     return OpenForm(TERMS_FORM, values_of(spec))
 
 
-def _one(values: dict[str, FormValue], name: str) -> str:
+def _single_value(values: dict[str, FormValue], name: str) -> str:
     raw = values.get(name, "")
     return (raw[0] if raw else "") if isinstance(raw, tuple) else raw.strip()
 
 
-def _many(values: dict[str, FormValue], name: str) -> tuple[str, ...]:
+def _chosen_values(values: dict[str, FormValue], name: str) -> tuple[str, ...]:
     raw = values.get(name, ())
     return tuple(v for v in ((raw,) if isinstance(raw, str) else raw) if v)
 
@@ -98,35 +90,35 @@ def _many(values: dict[str, FormValue], name: str) -> tuple[str, ...]:
 def read(values: dict[str, FormValue]) -> TermsSpec | FormErrors:
     """Check a submitted form; every problem is reported against its own field."""
     errors: dict[str, str] = {}
-    day_values = _many(values, "days")
+    day_values = _chosen_values(values, "days")
     days = frozenset(int(d) for d in day_values if d.isdigit() and 0 <= int(d) <= 6)
     if not days:
         errors["days"] = "Pick at least one day, so I know when to check in."
-    at: time | None = read_time(_one(values, "time"))
+    at = read_time(_single_value(values, "time"))
     if at is None:
         errors["time"] = "Give a time like 16:30 or 5pm."
-    tone = _one(values, "tone")
+        at = time(0, 0)  # reported above; never saved
+    tone = _single_value(values, "tone")
     if tone not in TONES:
         errors["tone"] = "Pick a tone."
-    threshold = _one(values, "threshold")
+    threshold = _single_value(values, "threshold")
     if threshold != "never" and threshold not in {"1", "2", "3", "4", "5"}:
         errors["threshold"] = "Pick 1 to 5, or never."
-    no_answer = _one(values, "no_answer")
+    no_answer = _single_value(values, "no_answer")
     if no_answer not in ("miss", "ignore"):
         errors["no_answer"] = "Pick whether a missing answer counts as a miss."
-    streak = _one(values, "streak")
+    streak = _single_value(values, "streak")
     if streak != "never" and streak not in _STREAKS:
         errors["streak"] = "Pick a streak length, or keep streaks to yourself."
     words = {}
     for name in ("support_words", "followup_words"):
-        text = _one(values, name)
+        text = _single_value(values, name)
         if len(text) > 500:
             errors[name] = f"Please keep this under 500 characters (it is {len(text)})."
         words[name] = text or None
     if errors:
         return FormErrors(errors)
-    after_miss = _many(values, "after_miss")
-    assert at is not None
+    after_miss = _chosen_values(values, "after_miss")
     return TermsSpec(
         checkin_days=days,
         checkin_time=at,
@@ -136,20 +128,14 @@ def read(values: dict[str, FormValue]) -> TermsSpec | FormErrors:
         escalate_after=None if threshold == "never" else int(threshold),
         no_answer_is_miss=no_answer == "miss",
         share_streak_every=None if streak == "never" else int(streak),
-        share_oneoff_wins="share" in _many(values, "oneoff"),
+        share_oneoff_wins="share" in _chosen_values(values, "oneoff"),
         support_words=words["support_words"],
         followup_words=words["followup_words"],
     )
 
 
-async def submit(s: AsyncSession, person: Person, values: dict[str, FormValue], now: datetime) -> Result:
+async def submit(tx: Tx, person: Person, values: dict[str, FormValue], now: datetime) -> Result:
     spec = read(values)
     if isinstance(spec, FormErrors):
         return Result().add(spec)
-    person.conversation_state = None
-    version = await save_terms(s, person, spec, now)
-    lines = [f"Thanks, {person.display_name}. Your terms (version {version}):", describe(spec)]
-    if person.next_checkin_at is not None:
-        lines.append(f"Next check-in: {reschedule.describe_instant(person.next_checkin_at, person)}.")
-    lines.append("Change them any time with `/accountability terms`.")
-    return Result().reply("\n".join(lines))
+    return Result().reply(await terms.save(tx, person, spec, now))

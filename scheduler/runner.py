@@ -6,22 +6,21 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from handlers.contract.ports import Clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due
+from storage.store import Store
 
 log = logging.getLogger(__name__)
 
 
 def build_scheduler(
-    sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatcher, clock: Clock, tick_seconds: int = 60
+    store: Store, dispatcher: Dispatcher, clock: Clock, tick_seconds: int = 60
 ) -> AsyncIOScheduler:
     """An AsyncIOScheduler with the tick and the outbox jobs; call `.start()` inside a running loop."""
 
     async def tick() -> None:
-        report = await run_due(sessions, clock.now())
+        report = await run_due(store, clock.now())
         if report.prompts or report.closed or report.digests:
             log.info("tick: %s", report)
 

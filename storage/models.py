@@ -17,7 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime
+from storage.states import (
+    CheckInStatus,
+    CommitmentStatus,
+    LinkStatus,
+    NoticeKind,
+    OutboxOperation,
+    OutboxStatus,
+)
+from storage.types import StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,7 +72,7 @@ class ManagerLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rep_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[LinkStatus] = mapped_column(StrEnumType(LinkStatus), default=LinkStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
@@ -108,7 +116,7 @@ class Commitment(Base):
     title: Mapped[str] = mapped_column(String(500))
     cadence: Mapped[str | None] = mapped_column(String(32))
     due_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[CommitmentStatus] = mapped_column(StrEnumType(CommitmentStatus), default=CommitmentStatus.ACTIVE)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -147,7 +155,7 @@ class CheckIn(Base):
     period: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[CheckInStatus] = mapped_column(StrEnumType(CheckInStatus), default=CheckInStatus.PENDING)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
@@ -166,7 +174,7 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rep_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[NoticeKind] = mapped_column(StrEnumType(NoticeKind))
     commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitment.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -182,11 +190,11 @@ class Outbox(Base):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(32))
     workspace_id: Mapped[str] = mapped_column(String(64))
-    operation: Mapped[str] = mapped_column(String(8), default="send")
+    operation: Mapped[OutboxOperation] = mapped_column(StrEnumType(OutboxOperation, 8), default=OutboxOperation.SEND)
     message_json: Mapped[str] = mapped_column(Text)
     message_key: Mapped[str | None] = mapped_column(String(64), index=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(StrEnumType(OutboxStatus), default=OutboxStatus.PENDING)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -195,6 +203,10 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     platform_ref: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fallback_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), default=None)
+    """If this message can't be delivered (recipient unreachable), tell this person instead..."""
+    fallback_message_json: Mapped[str | None] = mapped_column(Text, default=None)
+    """...this message."""
 
 
 class ConversationRef(Base):

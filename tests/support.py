@@ -25,6 +25,10 @@ from handlers.contract.incoming import Actor, Command
 from handlers.router import handle
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.models import Outbox, Person
+from storage.repositories.outbox import OutboxRows
+from storage.repositories.people import People
+from storage.store import Store
 
 PLATFORM = "test"
 BERLIN = "Europe/Berlin"
@@ -40,12 +44,13 @@ async def migrate(url: str) -> None:
 
 
 class Database:
-    """`async with Database(url) as db:` gives `db.engine` and `db.sessions`."""
+    """`async with Database(url) as db:` gives `db.engine`, `db.sessions` and `db.store`."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: AsyncEngine = make_engine(url)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.store = Store(self.sessions)
 
     async def __aenter__(self) -> Database:
         return self
@@ -75,7 +80,7 @@ async def commit(
     sessions: async_sessionmaker[AsyncSession], who: Actor, text: str, at: datetime
 ) -> str:
     """`/commit TEXT` as `who` at instant `at`, through the real router; returns the reply text."""
-    result = await handle(Context(sessions=sessions, clock=FixedClock(at)), Command(who, "commit", text))
+    result = await handle(Context(store=Store(sessions), clock=FixedClock(at)), Command(who, "commit", text))
     return "\n".join(item.message.plain_text for item in result.items)
 
 
@@ -132,3 +137,20 @@ class FakeChat:
 
     def texts_to(self, user_id: str) -> list[str]:
         return [d.message.plain_text for d in self.sent if d.to.user_id == user_id]
+
+
+# The repositories, called the way the tests' own transactions (`async with db.sessions() as s`) need.
+
+
+async def get_or_create_person(
+    s: AsyncSession, address: Address, display_name: str, tz: str | None, now: datetime
+) -> tuple[Person, bool]:
+    return await People(s).get_or_create(address.platform, address.workspace_id, address.user_id, display_name, tz, now)
+
+
+async def find_person(s: AsyncSession, address: Address) -> Person | None:
+    return await People(s).find(address.platform, address.workspace_id, address.user_id)
+
+
+async def enqueue(s: AsyncSession, recipient: Person, message: Message, now: datetime, **options: Any) -> Outbox | None:
+    return await OutboxRows(s).enqueue(recipient, message.to_json(), now, **options)

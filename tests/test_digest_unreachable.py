@@ -6,10 +6,11 @@ from handlers.contract.messages import Address
 from handlers.contract.ports import FixedClock
 from handlers import digest
 from handlers.context import Context
+from storage.store import Store
 from handlers.contract.incoming import Actor, Command
 from handlers.router import handle
 from storage.models import Person
-from storage.repositories import find_person
+from tests.support import find_person
 from tests.support import BERLIN, Database, migrate, utc
 
 T0 = utc(2026, 11, 23, 7, 0)
@@ -18,17 +19,21 @@ DANA = Actor(Address("test", "T1", "U2"), "Dana", BERLIN)
 
 
 async def _team(db: Database) -> None:
-    ctx = Context(sessions=db.sessions, clock=FixedClock(T0))
+    ctx = Context(store=Store(db.sessions), clock=FixedClock(T0))
     await handle(ctx, Command(DANA, "accountability", "help"))
     await handle(ctx, Command(MONA, "commit", "20 calls every weekday"))
     await handle(ctx, Command(MONA, "accountability", "manager @Dana", (DANA.address,)))
 
 
 async def _digest(db: Database) -> str:
-    async with db.sessions() as s:
-        manager = await find_person(s, DANA.address)
+    async with db.store.reading() as tx:
+        manager = await tx.people.find(*_parts(DANA.address))
         assert manager is not None
-        return (await digest.build(s, manager, T0)).plain_text
+        return (await digest.build(tx, manager, T0)).plain_text
+
+
+def _parts(address: Address) -> tuple[str, str, str]:
+    return address.platform, address.workspace_id, address.user_id
 
 
 async def test_an_unreachable_rep_shows_in_the_digest(sqlite_database_url: str) -> None:

@@ -17,7 +17,7 @@ from handlers.contract.messages import Address, Message
 from handlers.contract.ports import FixedClock, RateLimited, TransientError, Unreachable
 from scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from storage.models import Outbox, Person
-from storage.repositories import enqueue, get_or_create_person
+from tests.support import enqueue, get_or_create_person
 from tests.support import BERLIN, Database, FakeChat, migrate, utc
 
 T0 = utc(2026, 11, 23, 15, 31)
@@ -60,7 +60,7 @@ async def test_rate_limited_row_waits_for_retry_after_then_is_sent_once(database
         chat = FakeChat()
         chat.fail("U1", RateLimited(30))
         clock = FixedClock(T0)
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, clock)
+        dispatcher = Dispatcher(db.store, {"test": chat}, clock)
 
         report = await dispatcher.dispatch_once()
         assert (report.sent, report.retried) == (0, 1)
@@ -94,7 +94,7 @@ async def test_transient_errors_back_off_then_succeed(sqlite_database_url: str) 
         chat = FakeChat()
         chat.fail("U1", TransientError("502 bad gateway"), TransientError("503 unavailable"))
         clock = FixedClock(T0)
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, clock)
+        dispatcher = Dispatcher(db.store, {"test": chat}, clock)
 
         for attempt in (1, 2):
             report = await dispatcher.dispatch_once()
@@ -122,7 +122,7 @@ async def test_gives_up_after_max_attempts(sqlite_database_url: str) -> None:
         chat = FakeChat()
         chat.fail("U1", *[TransientError("500") for _ in range(MAX_ATTEMPTS * 3)])
         clock = FixedClock(T0)
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, clock)
+        dispatcher = Dispatcher(db.store, {"test": chat}, clock)
 
         for _ in range(MAX_ATTEMPTS * 2):
             await dispatcher.dispatch_once()
@@ -151,7 +151,7 @@ async def test_unreachable_person_is_marked_and_not_sent_to_again_in_the_pass(
         nils_rows = await _queue(db, nils, "n1", "n2")
         chat = FakeChat()
         chat.fail("U1", Unreachable("user_not_found"))
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0))
+        dispatcher = Dispatcher(db.store, {"test": chat}, FixedClock(T0))
 
         report = await dispatcher.dispatch_once()
         assert report.unreachable == 1 and report.sent == 2
@@ -182,7 +182,7 @@ async def test_messages_to_one_recipient_go_in_creation_order(sqlite_database_ur
             await _queue(db, mona, f"m{i}")
             await _queue(db, nils, f"n{i}")
         chat = FakeChat()
-        await Dispatcher(db.sessions, {"test": chat}, FixedClock(T0), concurrency=4).drain(real_sleep=False)
+        await Dispatcher(db.store, {"test": chat}, FixedClock(T0), concurrency=4).drain(real_sleep=False)
         assert chat.texts_to("U1") == [f"m{i}" for i in range(6)]
         assert chat.texts_to("U2") == [f"n{i}" for i in range(6)]
 
@@ -197,7 +197,7 @@ async def test_order_holds_when_a_message_is_rate_limited(sqlite_database_url: s
         chat = FakeChat()
         chat.fail("U1", None, RateLimited(30))
         clock = FixedClock(T0)
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, clock)
+        dispatcher = Dispatcher(db.store, {"test": chat}, clock)
 
         await dispatcher.dispatch_once()
         assert chat.texts_to("U1") == ["m1"]
@@ -221,7 +221,7 @@ async def test_rate_limit_is_per_workspace_and_paces_sends(sqlite_database_url: 
         for i in range(3):
             await _queue(db, await _person(db, f"B{i}", workspace="T2"), f"b{i}")
         chat = FakeChat(rates={"T1": 10.0})  # T1: 10/s (a burst of 10, then one per 0.1s)
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0), concurrency=32)
+        dispatcher = Dispatcher(db.store, {"test": chat}, FixedClock(T0), concurrency=32)
         loop = asyncio.get_running_loop()
         start = loop.time()
         report = await dispatcher.dispatch_once()
@@ -241,7 +241,7 @@ async def test_a_throttled_workspace_does_not_hold_up_another(sqlite_database_ur
         for i in range(4):
             await _queue(db, await _person(db, f"B{i}", workspace="T2"), f"b{i}")
         chat = FakeChat(rates={"T1": 10.0})
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0))  # default concurrency
+        dispatcher = Dispatcher(db.store, {"test": chat}, FixedClock(T0))  # default concurrency
         loop = asyncio.get_running_loop()
         start = loop.time()
         assert (await dispatcher.dispatch_once()).sent == 24
@@ -260,7 +260,7 @@ async def test_a_rate_below_one_per_second_still_sends(sqlite_database_url: str)
     async with Database(sqlite_database_url) as db:
         (row_id,) = await _queue(db, await _person(db, "U1"), "check-in")
         chat = FakeChat(rate=0.5)
-        report = await Dispatcher(db.sessions, {"test": chat}, FixedClock(T0)).dispatch_once()
+        report = await Dispatcher(db.store, {"test": chat}, FixedClock(T0)).dispatch_once()
         row = await _row(db, row_id)
         assert (report.sent, row.status, row.last_error) == (1, "sent", None)
         assert chat.texts_to("U1") == ["check-in"]
@@ -277,7 +277,7 @@ async def _name_partner(db: Database, rep: str, partner: str) -> None:
 
     await _person(db, partner)
     result = await handle(
-        Context(sessions=db.sessions, clock=FixedClock(T0)),
+        Context(store=db.store, clock=FixedClock(T0)),
         Command(Actor(Address("test", "T1", rep), rep, BERLIN), "accountability", f"manager @{partner}", (Address("test", "T1", partner),)),
     )
     assert "is now your accountability partner" in result.items[-1].message.plain_text  # type: ignore[union-attr]
@@ -289,7 +289,7 @@ async def test_partner_notice_that_cannot_be_delivered_tells_the_rep(sqlite_data
         await _name_partner(db, "U1", "U2")
         chat = FakeChat()
         chat.fail("U2", Unreachable("MessageWritesBlocked"))
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0))
+        dispatcher = Dispatcher(db.store, {"test": chat}, FixedClock(T0))
 
         await dispatcher.drain(real_sleep=False)
         await dispatcher.drain(real_sleep=False)
@@ -312,7 +312,7 @@ async def test_partner_already_unreachable_tells_the_rep_once(sqlite_database_ur
             person.reachable = False
         await _name_partner(db, "U1", "U2")
         chat = FakeChat()
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, FixedClock(T0))
+        dispatcher = Dispatcher(db.store, {"test": chat}, FixedClock(T0))
         await dispatcher.drain(real_sleep=False)
         await dispatcher.drain(real_sleep=False)
 
@@ -327,5 +327,5 @@ async def test_other_undeliverable_messages_tell_nobody(sqlite_database_url: str
         await _queue(db, mona, "check-in")
         chat = FakeChat()
         chat.fail("U1", Unreachable("MessageWritesBlocked"))
-        await Dispatcher(db.sessions, {"test": chat}, FixedClock(T0)).drain(real_sleep=False)
+        await Dispatcher(db.store, {"test": chat}, FixedClock(T0)).drain(real_sleep=False)
         assert chat.sent == [] and await db.count(Outbox) == 1

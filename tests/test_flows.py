@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from handlers.contract.messages import Address, Button, Message, Reply, Result
+from handlers.contract.messages import Address, Button, Message
+from handlers.contract.outcomes import Reply, Result
 from handlers.contract.ports import FixedClock
 from handlers.context import Context
+from storage.store import Store
 from handlers.contract.incoming import Actor, ButtonClick, Command, TextMessage
 from handlers.router import DATABASE_DOWN, handle
 from scheduler.dispatcher import Dispatcher
@@ -78,7 +80,7 @@ class World:
 
     async def at(self, when: datetime) -> None:
         self.clock.set(when)
-        await run_due(self.ctx.sessions, when)
+        await run_due(self.ctx.store, when)
         await self.dispatcher.drain(real_sleep=False)
 
     def last(self, name: str) -> Message:
@@ -101,9 +103,9 @@ async def world(sqlite_database_url: str) -> AsyncIterator[World]:
     await asyncio.to_thread(upgrade, sqlite_database_url)
     engine = make_engine(sqlite_database_url)
     clock = FixedClock(MONDAY_8)
-    ctx = Context(sessions=make_sessionmaker(engine), clock=clock)
+    ctx = Context(store=Store(make_sessionmaker(engine)), clock=clock)
     chat = RecordingChat()
-    yield World(ctx=ctx, clock=clock, chat=chat, dispatcher=Dispatcher(ctx.sessions, {"test": chat}, clock))
+    yield World(ctx=ctx, clock=clock, chat=chat, dispatcher=Dispatcher(ctx.store, {"test": chat}, clock))
     await engine.dispose()
 
 
@@ -182,7 +184,7 @@ async def test_nudge_later_lets_a_no_become_a_yes_before_the_day_ends(world: Wor
     assert "Still time today" in nudge.plain_text
     done = await world.click("mona", button(nudge, "Done it now"))
     assert "Nice work" in text_of(done)
-    async with world.ctx.sessions() as s:
+    async with world.ctx.store.sessions() as s:
         row = await s.scalar(select(CheckIn))
         assert row is not None and (row.status, row.recovered) == ("yes", True)
     await world.at(berlin(24, 1, 0))
@@ -248,7 +250,7 @@ async def test_terms_are_versioned_and_shown_back(world: World) -> None:
     for value in ("followup:both", "threshold:3", "no_answer:miss", "wins:s5o"):
         last = await world.click("mona", Button("", "terms", value))
     assert "version 2" in text_of(last)
-    async with world.ctx.sessions() as s:
+    async with world.ctx.store.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Terms)) == 2
     overview = await world.command("mona", "accountability", "")
     assert "weekdays at 17:00" in text_of(overview)
@@ -263,7 +265,7 @@ async def test_a_stale_terms_button_is_harmless(world: World) -> None:
 
 async def test_database_gone_gets_a_clear_reply() -> None:
     engine = make_engine("postgresql+asyncpg://nobody@127.0.0.1:9/nothing")
-    ctx = Context(sessions=make_sessionmaker(engine), clock=FixedClock(MONDAY_8))
+    ctx = Context(store=Store(make_sessionmaker(engine)), clock=FixedClock(MONDAY_8))
     result = await handle(ctx, Command(Actor(Address("test", "T1", "mona"), "Mona", BERLIN), "commit", "20 calls daily"))
     assert text_of(result) == DATABASE_DOWN
     await engine.dispose()
@@ -311,9 +313,9 @@ async def test_concurrent_commands_from_one_new_person_all_land(database_url: st
 
     await up(database_url)
     async with Db(database_url) as db:
-        ctx = Ctx(sessions=db.sessions, clock=Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))
+        ctx = Ctx(store=db.store, clock=Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))
         who = Who(Address("test", "T1", "URACE"), "Racer", "Europe/Berlin")
         results = await aio.gather(*(route(ctx, Cmd(who, "commit", f"{n + 10} calls every weekday")) for n in range(6)))
-        assert not any(r.unavailable for r in results)
+        assert not any(r.nothing_saved for r in results)
         assert await db.count(P) == 1
         assert sorted(c.seq for c in await db.all(C)) == [1, 2, 3, 4, 5, 6]

@@ -17,7 +17,7 @@ from alembic import command
 from handlers.contract.messages import Address, Message
 from storage.migrate import alembic_config
 from storage.models import CheckIn, Commitment, Outbox, Person
-from storage.repositories import enqueue, get_or_create_person
+from tests.support import enqueue, get_or_create_person
 from storage.schema import metadata
 from tests.support import Database, migrate, utc
 

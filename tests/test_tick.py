@@ -55,12 +55,12 @@ async def test_run_due_twice_at_one_instant_then_later_then_next_day(database_ur
         assert await _counts(db) == (0, 0, 0)
 
         # before the slot: nothing is due
-        await run_due(db.sessions, MONDAY_SLOT - timedelta(minutes=1))
+        await run_due(db.store, MONDAY_SLOT - timedelta(minutes=1))
         assert await _counts(db) == (0, 0, 0)
 
         at = MONDAY_SLOT + timedelta(minutes=1)
-        first = await run_due(db.sessions, at)
-        second = await run_due(db.sessions, at)
+        first = await run_due(db.store, at)
+        second = await run_due(db.store, at)
         assert first.prompts == 2 and second.prompts == 0
         # one prompt per rep, one check-in per due commitment (Mona has two), one message per prompt
         assert await _counts(db) == (2, 3, 2)
@@ -73,13 +73,13 @@ async def test_run_due_twice_at_one_instant_then_later_then_next_day(database_ur
         assert sorted(r.dedupe_key for r in outbox) == sorted(f"prompt:{p.id}" for p in prompts)
 
         # an hour later: nothing new
-        await run_due(db.sessions, at + timedelta(hours=1))
+        await run_due(db.store, at + timedelta(hours=1))
         assert await _counts(db) == (2, 3, 2)
 
         # the next day (Tuesday): the next day's, once
         tuesday = at + timedelta(days=1)
-        assert (await run_due(db.sessions, tuesday)).prompts == 2
-        assert (await run_due(db.sessions, tuesday)).prompts == 0
+        assert (await run_due(db.store, tuesday)).prompts == 2
+        assert (await run_due(db.store, tuesday)).prompts == 0
         assert await _counts(db) == (4, 6, 4)
         periods = sorted(c.period for c in await db.all(CheckIn))
         assert periods == ["2026-11-23"] * 3 + ["2026-11-24"] * 3
@@ -99,8 +99,8 @@ async def test_overlapping_ticks_create_each_row_once(database_url: str) -> None
     # four "processes", each with its own engine and session factory
     processes = [Database(database_url) for _ in range(4)]
     try:
-        first = await asyncio.gather(*(run_due(p.sessions, at) for p in processes))
-        again = await asyncio.gather(*(run_due(p.sessions, at) for p in processes))
+        first = await asyncio.gather(*(run_due(p.store, at) for p in processes))
+        again = await asyncio.gather(*(run_due(p.store, at) for p in processes))
     finally:
         for p in processes:
             await p.engine.dispose()
@@ -122,14 +122,14 @@ async def test_two_dispatchers_send_each_message_once(database_url: str) -> None
         for rep in reps:
             await commit(setup.sessions, rep, "20 calls every weekday", MONDAY_MORNING)
         at = MONDAY_SLOT + timedelta(minutes=1)
-        await run_due(setup.sessions, at)
+        await run_due(setup.store, at)
         assert await setup.count(Outbox, Outbox.status == "pending") == 20
 
     chats = [FakeChat(), FakeChat()]
     replicas = [Database(database_url) for _ in chats]
     try:
         dispatchers = [
-            Dispatcher(r.sessions, {"test": chat}, FixedClock(at), concurrency=4) for r, chat in zip(replicas, chats)
+            Dispatcher(r.store, {"test": chat}, FixedClock(at), concurrency=4) for r, chat in zip(replicas, chats)
         ]
         await asyncio.gather(*(d.drain(real_sleep=False) for d in dispatchers))
     finally:
@@ -171,9 +171,9 @@ async def test_catch_up_after_downtime_asks_once_and_only_about_today(
     async with Database(database_url) as db:
         await commit(db.sessions, actor(1), "20 calls every weekday", MONDAY_MORNING)
         clock = FixedClock(tick_at)
-        dispatcher = Dispatcher(db.sessions, {"test": chat}, clock)
+        dispatcher = Dispatcher(db.store, {"test": chat}, clock)
 
-        await run_due(db.sessions, tick_at)
+        await run_due(db.store, tick_at)
         await dispatcher.drain(real_sleep=False)
         assert len(chat.sent) == len(expected_periods)
         assert sorted(c.period for c in await db.all(CheckIn)) == expected_periods
@@ -184,7 +184,7 @@ async def test_catch_up_after_downtime_asks_once_and_only_about_today(
         # a second tick (same instant, or a minute later) sends nothing more
         for again in (tick_at, tick_at + timedelta(minutes=1)):
             clock.set(again)
-            await run_due(db.sessions, again)
+            await run_due(db.store, again)
             await dispatcher.drain(real_sleep=False)
         assert len(chat.sent) == len(expected_periods)
         assert await db.count(Prompt) == len(expected_periods)
@@ -239,5 +239,5 @@ async def test_a_tick_forgets_delivery_ids_older_than_two_days(sqlite_database_u
         async with db.sessions() as s, s.begin():
             s.add(ProcessedEvent(platform="slack", event_id="Ev-old", received_at=now - timedelta(days=2, minutes=1)))
             s.add(ProcessedEvent(platform="teams", event_id="recent", received_at=now - timedelta(hours=47)))
-        await run_due(db.sessions, now)
+        await run_due(db.store, now)
         assert [e.event_id for e in await db.all(ProcessedEvent)] == ["recent"]

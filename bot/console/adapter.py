@@ -1,7 +1,8 @@
 """The console as a chat platform: a ChatAdapter that prints, and a line-driven session.
 
 People are named by `:as NAME`; buttons are numbered and clicked by typing the number;
-`:time` and `:advance` move a simulated clock and run whatever fell due on the way.
+`:time` and `:advance` move a simulated clock and run whatever fell due on the way (the
+composition root hands the session the scheduler's jobs as `ConsoleJobs`).
 """
 
 from __future__ import annotations
@@ -10,20 +11,19 @@ import asyncio
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from handlers.contract.messages import Address, Button, Message, Reply, Result, Update
-from handlers.contract.ports import FixedClock
+from bot.console.render import render
+from handlers import pipeline
 from handlers.context import Context
-from handlers.contract.incoming import Actor, ButtonClick, Command, TextMessage
-from handlers.router import handle
-from scheduler.dispatcher import Dispatcher
-from scheduler.jobs import next_wakeup_after, run_due
-from storage.repositories import get_or_create_person
+from handlers.contract.incoming import Actor, ButtonClick, Command, Incoming, TextMessage
+from handlers.contract.messages import Address, Button, Message
+from handlers.contract.outcomes import FormErrors, OpenForm
+from handlers.contract.ports import FixedClock
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -59,8 +59,6 @@ class ConsoleOutput:
             self.line(f"-- {now.astimezone(self._tz):%a %Y-%m-%d %H:%M} --")
 
     def show(self, recipient: str, message: Message, updated: bool = False) -> None:
-        from bot.console.render import render
-
         self.mark_time()
         self.line(render(recipient, message, self._number(recipient), updated))
 
@@ -93,6 +91,38 @@ class ConsoleChat:
         return 0.0
 
 
+class ConsoleRenderer:
+    """A `handlers.contract.ports.Renderer` for the person typing: replies and updates are printed
+    (the console has no forms: the two questions are asked step by step instead)."""
+
+    def __init__(self, output: ConsoleOutput, speaker: str) -> None:
+        self._output = output
+        self._speaker = speaker
+
+    async def reply(self, message: Message) -> None:
+        self._output.show(self._speaker, message)
+
+    async def update(self, ref: str | None, message: Message) -> None:
+        self._output.show(self._speaker, message, updated=True)
+
+    async def open_form(self, form: OpenForm) -> None:
+        self._output.line(f"({form.form.title}: this console shows no forms; type the command instead)")
+
+    async def form_errors(self, errors: FormErrors) -> None:
+        for name, problem in errors.errors.items():
+            self._output.line(f"({name}: {problem})")
+
+
+@dataclass(frozen=True)
+class ConsoleJobs:
+    """What moving the clock runs: the scheduler's jobs as of an instant, when they next have
+    work, and sending what they queued."""
+
+    run_due: Callable[[datetime], Awaitable[object]]
+    next_wakeup_after: Callable[[datetime], Awaitable[datetime | None]]
+    send_queued: Callable[[], Awaitable[object]]
+
+
 @dataclass
 class ConsoleSession:
     """Reads lines, routes them to the handlers as the current person, and runs the clock."""
@@ -100,7 +130,7 @@ class ConsoleSession:
     ctx: Context
     clock: FixedClock
     output: ConsoleOutput
-    dispatcher: Dispatcher
+    jobs: ConsoleJobs
     tz: ZoneInfo
     speaker: str = "you"
     echo: bool = False
@@ -140,10 +170,13 @@ class ConsoleSession:
         elif text.startswith("/"):
             name, _, rest = text[1:].partition(" ")
             mentions = tuple(address_for(m) for m in re.findall(r"@([A-Za-z0-9_.-]+)", rest))
-            await self._show(await handle(self.ctx, Command(self._actor(), name.lower(), rest, mentions)))
+            await self._run(Command(self._actor(), name.lower(), rest, mentions))
         else:
-            await self._show(await handle(self.ctx, TextMessage(self._actor(), text)))
-        await self.dispatcher.drain(real_sleep=False)
+            await self._run(TextMessage(self._actor(), text))
+        await self.jobs.send_queued()
+
+    async def _run(self, incoming: Incoming) -> None:
+        await pipeline.deliver(self.ctx, incoming, ConsoleRenderer(self.output, self.speaker))
 
     async def _click(self, number: int) -> None:
         entry = self.output.buttons.get(number)
@@ -151,22 +184,14 @@ class ConsoleSession:
             self.output.line(f"(there is no button [{number}])")
             return
         _, button = entry
-        await self._show(await handle(self.ctx, ButtonClick(self._actor(), button.action, button.value)))
-
-    async def _show(self, result: Result) -> None:
-        for item in result.items:
-            if isinstance(item, Reply):
-                self.output.show(self.speaker, item.message)
-            elif isinstance(item, Update):
-                self.output.show(self.speaker, item.message, updated=True)
+        await self._run(ButtonClick(self._actor(), button.action, button.value))
 
     async def _meta(self, text: str) -> None:
         verb, _, arg = text[1:].partition(" ")
         arg = arg.strip()
         if verb == "as" and re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", arg):
             self.speaker = arg.lower()
-            async with self.ctx.sessions() as s, s.begin():
-                await get_or_create_person(s, address_for(self.speaker), self.speaker.capitalize(), self.tz.key, self.clock.now())
+            await pipeline.meet(self.ctx, self._actor())
         elif verb == "time":
             try:
                 target = datetime.strptime(arg, "%Y-%m-%d %H:%M").replace(tzinfo=self.tz)
@@ -189,15 +214,15 @@ class ConsoleSession:
             self.output.line("(time only moves forward here)")
             return
         while True:
-            wake = await next_wakeup_after(self.ctx.sessions, self.clock.now())
+            wake = await self.jobs.next_wakeup_after(self.clock.now())
             if wake is None or wake > target:
                 break
             self.clock.set(wake)
-            await run_due(self.ctx.sessions, wake)
-            await self.dispatcher.drain(real_sleep=False)
+            await self.jobs.run_due(wake)
+            await self.jobs.send_queued()
         self.clock.set(target)
-        await run_due(self.ctx.sessions, target)
-        await self.dispatcher.drain(real_sleep=False)
+        await self.jobs.run_due(target)
+        await self.jobs.send_queued()
 
 
 def machine_zone() -> ZoneInfo:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.contract.messages import Button, Field, Form, FormValue, Message, OpenForm
+from handlers.contract.messages import Button, Field, Form, FormValue, Message
+from handlers.contract.outcomes import OpenForm
 
 FORM_CALLBACK_PREFIX = "form:"
 INPUT_ACTION = "value"

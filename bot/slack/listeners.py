@@ -1,5 +1,6 @@
-"""bolt listeners: each reads one Slack payload into a neutral incoming action, calls the
-router once, and renders the Result (ephemeral replies, in-place edits, modals, App Home).
+"""bolt listeners: each reads one Slack payload into a neutral incoming action and hands it to
+the core's pipeline with a `SlackRenderer` (ephemeral replies, in-place edits, modals), then
+refreshes the person's App Home.
 
 Slash commands and clicks are acknowledged first, so Slack always has its answer within
 3 seconds; modal submissions are checked before the ack, because an invalid form must be
@@ -9,34 +10,30 @@ answered with `response_action: errors` on the ack itself.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from handlers.contract.messages import Address, FormErrors, Message, OpenForm, Reply, Result, Update
 from bot.slack import blocks as bk
 from bot.slack.adapter import PLATFORM
+from bot.slack.renderer import SlackRenderer
 from bot.slack.web import Directory, SlackUser
-from handlers import home
+from handlers import pipeline
 from handlers.context import Context
-from handlers.help import HELP
 from handlers.contract.incoming import (
     Actor,
     ButtonClick,
     Command,
     FormSubmit,
     Incoming,
-    Opened,
+    OpenedHome,
     TextMessage,
 )
-from handlers.router import handle
-from storage.models import ProcessedEvent
-from storage.repositories import sent_ref
+from handlers.contract.messages import Address
+from handlers.help import HELP
 
 log = logging.getLogger(__name__)
 
@@ -137,36 +134,35 @@ class SlackBot:
         team, user = team_of(body), body["user"]
         actor = await self.actor(team, str(user["id"]), str(user.get("name") or ""))
         form_id = str(view.get("callback_id", ""))[len(bk.FORM_CALLBACK_PREFIX):]
-        result = await handle(self.ctx, FormSubmit(actor, form_id, bk.submitted_values(view)))
-        errors = next((item.errors for item in result.items if isinstance(item, FormErrors)), None)
-        if errors is None and result.unavailable:
-            first_field = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
-            errors = {first_field: "I couldn't save just now (my database is briefly unavailable). Please press Save again in a minute."}
-        if errors:
-            await ack(response_action="errors", errors={k: v[:_FORM_ERROR_LIMIT] for k, v in errors.items()})
+        renderer = SlackRenderer(self.client, self.directory, actor.address, trigger_id=None, respond=None)
+        # An invalid form must be answered on the ack itself, so the replies wait until after it.
+        renderer.hold_replies = True
+        await pipeline.deliver(self.ctx, FormSubmit(actor, form_id, bk.submitted_values(view)), renderer)
+        if renderer.errors:
+            await ack(response_action="errors", errors={k: v[:_FORM_ERROR_LIMIT] for k, v in renderer.errors.items()})
             return
         await ack()
-        await self.render(result, actor.address, trigger_id=None, respond=None)
+        await renderer.release_replies()
         await self.publish_home(actor.address)
 
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab") not in (None, "home") or not await self.first_delivery(body):
+        if event.get("tab") not in (None, "home"):
             return
         async with self._after_ack:
             actor = await self.actor(team_of(body), str(event["user"]))
-            await self.run(Opened(actor), trigger_id=None, respond=None)
+            await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=body.get("event_id"))
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return
-        if not await self.first_delivery(body):
             return
         team = team_of(body) or str(event.get("team") or "")
         text = str(event.get("text") or "")
         async with self._after_ack:
             mentions, mentioned = await self.mentioned(team, text)
             actor = await self.actor(team, str(event["user"]))
-            await self.run(TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None)
+            await self.run(
+                TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None, delivery_id=body.get("event_id")
+            )
 
     async def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event.get("user") or {}
@@ -174,57 +170,13 @@ class SlackBot:
 
     # -- plumbing ----------------------------------------------------------------------
 
-    async def first_delivery(self, body: dict[str, Any]) -> bool:
-        """False when this event was handled before (Slack retries a delivery it thinks failed)."""
-        event_id = body.get("event_id")
-        if not event_id:
-            return True
-        try:
-            async with self.ctx.sessions() as s, s.begin():
-                s.add(ProcessedEvent(platform=PLATFORM, event_id=str(event_id), received_at=self.ctx.clock.now()))
-        except IntegrityError:
-            log.info("dropping repeated delivery of event %s", event_id)
-            return False
-        except (DBAPIError, OSError):
-            # The database is down: handle it anyway, so the person hears that nothing was saved.
-            log.warning("could not record event %s; handling it without retry protection", event_id, exc_info=True)
-        return True
-
-    async def run(self, incoming: Incoming, *, trigger_id: str | None, respond: Any) -> None:
-        result = await handle(self.ctx, incoming)
-        await self.render(result, incoming.actor.address, trigger_id=trigger_id, respond=respond)
-        await self.publish_home(incoming.actor.address)
-
-    async def render(self, result: Result, to: Address, *, trigger_id: str | None, respond: Any) -> None:
-        token = await self.directory.token(to.workspace_id)
-        for item in result.items:
-            if isinstance(item, Reply):
-                await self._reply(item.message, to, token, respond)
-            elif isinstance(item, Update):
-                await self._update(item, token)
-            elif isinstance(item, OpenForm) and trigger_id:
-                await self.client.views_open(token=token, trigger_id=trigger_id, view=bk.modal(item))
-            # A modal opens only from a click or a command (a trigger id); without one, the
-            # message that came with the form carries the button that opens it.
-
-    async def _reply(self, message: Message, to: Address, token: str, respond: Any) -> None:
-        rendered, text = bk.blocks(message), bk.fallback_text(message)
-        if respond is not None:
-            await respond(response_type="ephemeral", replace_original=False, blocks=rendered, text=text)
-            return
-        channel = await self.directory.dm_channel(to.workspace_id, to.user_id)
-        await self.client.chat_postMessage(token=token, channel=channel, blocks=rendered, text=text)
-
-    async def _update(self, item: Update, token: str) -> None:
-        async with self.ctx.sessions() as s:
-            ref = await sent_ref(s, item.message_key)
-        if ref is None:
-            return
-        where = json.loads(ref)
-        await self.client.chat_update(
-            token=token, channel=where["channel"], ts=where["ts"],
-            blocks=bk.blocks(item.message), text=bk.fallback_text(item.message),
+    async def run(self, incoming: Incoming, *, trigger_id: str | None, respond: Any, delivery_id: str | None = None) -> None:
+        renderer = SlackRenderer(self.client, self.directory, incoming.actor.address, trigger_id=trigger_id, respond=respond)
+        handled = await pipeline.deliver(
+            self.ctx, incoming, renderer, platform=PLATFORM, delivery_id=str(delivery_id) if delivery_id else None
         )
+        if handled is not None:
+            await self.publish_home(incoming.actor.address)
 
     async def publish_home(self, to: Address) -> None:
         """Keep the person's App Home current. Refreshes for one person never overlap: one that
@@ -244,7 +196,7 @@ class SlackBot:
 
     async def _publish_home(self, to: Address) -> None:
         try:
-            page = await home.for_address(self.ctx, to)
+            page = await pipeline.home_page(self.ctx, to)
             if page is not None:
                 await self.client.views_publish(
                     token=await self.directory.token(to.workspace_id), user_id=to.user_id, view=bk.home_view(page)

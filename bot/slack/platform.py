@@ -26,14 +26,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handlers.contract.messages import Address
-from handlers.contract.ports import Clock
 from bot.slack.adapter import SlackChat
 from bot.slack.listeners import SlackBot
 from bot.slack.web import Directory, make_client
 from handlers.context import Context
+from handlers.contract.messages import Address
+from handlers.contract.ports import Clock
 from settings import Settings
-from storage.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,17 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 BOT_SCOPES = ("chat:write", "commands", "im:history", "im:read", "im:write", "users:read")
+
+
+@dataclass(frozen=True)
+class OAuthTables:
+    """Where slack-sdk keeps installations when the app is installed in many workspaces: the
+    database engine and the names of its tables (made by our migrations)."""
+
+    engine: AsyncEngine
+    installations: str
+    bots: str
+    states: str
 
 
 class _SignatureClock(SignatureClock):
@@ -83,14 +93,16 @@ class SlackPlatform:
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
-    async def handle_install(self, request: web.Request) -> web.Response:
+    async def handle_install(self, request: web.Request) -> web.StreamResponse:
         flow = self.app.oauth_flow
-        assert flow is not None
+        if flow is None:
+            raise web.HTTPNotFound()
         return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
 
-    async def handle_oauth_redirect(self, request: web.Request) -> web.Response:
+    async def handle_oauth_redirect(self, request: web.Request) -> web.StreamResponse:
         flow = self.app.oauth_flow
-        assert flow is not None
+        if flow is None:
+            raise web.HTTPNotFound()
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 
     def socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
@@ -105,15 +117,9 @@ class SlackPlatform:
                 await session.close()
 
 
-def _engine_of(ctx: Context) -> AsyncEngine:
-    bind: Any = ctx.sessions.kw.get("bind")
-    assert isinstance(bind, AsyncEngine), "the session factory must be bound to an engine"
-    return bind
-
-
-def build(settings: Settings, ctx: Context) -> SlackPlatform | None:
-    """Slack, if configured: a bot token (one workspace) or OAuth client credentials (many),
-    with a signing secret for HTTP or an app token for Socket Mode."""
+def build(settings: Settings, ctx: Context, tables: OAuthTables) -> SlackPlatform | None:
+    """Slack, if configured: a bot token (one workspace) or OAuth client credentials (many,
+    installations kept in `tables`), with a signing secret for HTTP or an app token for Socket Mode."""
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
     if not (settings.slack_bot_token or oauth) or not (settings.slack_signing_secret or settings.slack_app_token):
         if settings.slack_bot_token or oauth:
@@ -122,12 +128,10 @@ def build(settings: Settings, ctx: Context) -> SlackPlatform | None:
     client = make_client(settings.slack_api_url, None if oauth else settings.slack_bot_token)
     installation_store: AsyncSQLAlchemyInstallationStore | None = None
     oauth_settings: AsyncOAuthSettings | None = None
-    if oauth:
-        assert settings.slack_client_id and settings.slack_client_secret
-        engine = _engine_of(ctx)
+    if settings.slack_client_id and settings.slack_client_secret:
         installation_store = AsyncSQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=engine,
-            bots_table_name=BOTS_TABLE, installations_table_name=INSTALLATIONS_TABLE,
+            client_id=settings.slack_client_id, engine=tables.engine,
+            bots_table_name=tables.bots, installations_table_name=tables.installations,
         )
         oauth_settings = AsyncOAuthSettings(
             client_id=settings.slack_client_id,
@@ -135,7 +139,7 @@ def build(settings: Settings, ctx: Context) -> SlackPlatform | None:
             scopes=list(BOT_SCOPES),
             installation_store=installation_store,
             installation_store_bot_only=True,
-            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, table_name=OAUTH_STATES_TABLE),
+            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=tables.engine, table_name=tables.states),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
         )

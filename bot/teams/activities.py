@@ -20,7 +20,7 @@ from handlers.contract.incoming import (
     ButtonClick,
     FormSubmit,
     Incoming,
-    Opened,
+    OpenedHome,
     TextMessage,
 )
 
@@ -110,7 +110,7 @@ def to_incoming(activity: Activity) -> Incoming | None:
         return None
     actor = actor_of(activity)
     if activity.type == ActivityTypes.conversation_update:
-        return Opened(actor) if bot_was_added(activity) else None
+        return OpenedHome(actor) if bot_was_added(activity) else None
     if activity.type != ActivityTypes.message:
         return None
     if activity.value is not None:

@@ -26,11 +26,10 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from botframework.connector.aio import ConnectorClient
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import Clock, Unreachable
-from bot.teams import references
+from bot.teams.references import References
 from bot.teams.cards import CARD_CONTENT_TYPE, message_card
 from bot.teams.errors import ConnectorError, translate
 
@@ -97,14 +96,14 @@ class TeamsChat:
     def __init__(
         self,
         cloud: CloudAdapter,
-        sessions: async_sessionmaker[AsyncSession],
+        references: References,
         clock: Clock,
         app_id: str,
         tenant_rate: float,
         conversation_rate: float,
     ) -> None:
         self._cloud = cloud
-        self._sessions = sessions
+        self._references = references
         self._clock = clock
         self._app_id = app_id
         self._tenant_rate = tenant_rate
@@ -126,7 +125,7 @@ class TeamsChat:
             raise failure from error
 
     async def send(self, to: Address, message: Message) -> str:
-        reference = await references.find(self._sessions, to)
+        reference = await self._references.find(to)
         if reference is None:
             reference = await self._open_conversation(to)
         sent: list[str] = []
@@ -139,7 +138,7 @@ class TeamsChat:
 
     async def update(self, to: Address, ref: str, message: Message) -> None:
         where = SentRef.load(ref)
-        reference = await references.find(self._sessions, to)
+        reference = await self._references.find(to)
         if reference is None:
             raise Unreachable(f"no saved Teams conversation with {to.user_id}; {INSTALL_HINT}")
         reference.conversation = ConversationAccount(
@@ -155,7 +154,7 @@ class TeamsChat:
 
     async def _open_conversation(self, to: Address) -> ConversationReference:
         """Start a one-to-one chat with someone who never wrote to the bot, in their tenant."""
-        known = await references.any_in_tenant(self._sessions, to.workspace_id)
+        known = await self._references.any_in_tenant(to.workspace_id)
         if known is None or not known.service_url:
             raise Unreachable(
                 f"Teams user {to.user_id} has no conversation with the bot and nobody in tenant "
@@ -195,5 +194,5 @@ class TeamsChat:
             if failure is error:
                 raise
             raise failure from error
-        await references.save(self._sessions, to, created[0], self._clock.now())
+        await self._references.save(to, created[0], self._clock.now())
         return created[0]

@@ -1,5 +1,5 @@
 """The Teams bot: an ActivityHandler that saves where each person can be reached, hands one
-neutral incoming action to `handlers.router.handle`, and renders the result as cards.
+neutral incoming action to the core's pipeline, and renders the result as cards.
 
 Replies go into the conversation; updates replace a card in place; a form with errors is
 shown again on the submitted card, with what the person typed and each error under its field.
@@ -15,38 +15,81 @@ from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
-from handlers.contract.messages import FormErrors, OpenForm, Reply, Result, Update
-from bot.teams import references
-from bot.teams.activities import address_of, tenant_of, to_incoming
+from bot.teams.activities import PLATFORM, address_of, tenant_of, to_incoming
 from bot.teams.adapter import SentRef, card_activity, message_activity
 from bot.teams.cards import KNOWN_FORMS, form_card
+from bot.teams.references import References
+from handlers import pipeline
 from handlers.context import Context
 from handlers.contract.incoming import FormSubmit, Incoming
-from handlers.router import handle
-from storage.repositories import sent_ref
+from handlers.contract.messages import Message
+from handlers.contract.outcomes import FormErrors, OpenForm
 
 log = logging.getLogger(__name__)
 
 
-class FollowThroughBot(ActivityHandler):
-    """Translates Teams activities to the neutral handlers and their results back to Teams."""
+class TeamsRenderer:
+    """A `handlers.contract.ports.Renderer` for one Teams turn."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, turn_context: TurnContext, incoming: Incoming) -> None:
+        self._turn = turn_context
+        self._incoming = incoming
+        activity = turn_context.activity
+        self._clicked: str | None = activity.reply_to_id if activity.value is not None else None
+
+    async def reply(self, message: Message) -> None:
+        await self._turn.send_activity(message_activity(message))
+
+    async def open_form(self, form: OpenForm) -> None:
+        await self._turn.send_activity(card_activity(form_card(form.form, form.values), form.form.title))
+
+    async def update(self, ref: str | None, message: Message) -> None:
+        here = self._turn.activity.conversation.id
+        where = SentRef.load(ref) if ref else None
+        target = where.activity_id if where else self._clicked
+        conversation_id = where.conversation_id if where else here
+        if target is None or conversation_id != here:
+            log.warning("no card in this conversation to update; sending it as a new message")
+            await self._turn.send_activity(message_activity(message))
+            return
+        await self._replace(target, message_activity(message))
+
+    async def form_errors(self, errors: FormErrors) -> None:
+        incoming = self._incoming
+        form = KNOWN_FORMS.get(incoming.form_id) if isinstance(incoming, FormSubmit) else None
+        if form is None or not isinstance(incoming, FormSubmit):
+            text = "\n".join(f"{name}: {problem}" for name, problem in errors.errors.items())
+            await self._turn.send_activity(card_activity({"type": "AdaptiveCard", "version": "1.4", "body": [
+                {"type": "TextBlock", "text": text, "wrap": True, "color": "attention"}]}, "Nothing was saved"))
+            return
+        card = card_activity(form_card(form, incoming.values, errors.errors), form.title)
+        if self._clicked:
+            await self._replace(self._clicked, card)
+        else:
+            await self._turn.send_activity(card)
+
+    async def _replace(self, activity_id: str, activity: Any) -> None:
+        activity.id = activity_id
+        await self._turn.update_activity(activity)
+
+
+class FollowThroughBot(ActivityHandler):
+    """Translates Teams activities to the neutral core and its results back to Teams."""
+
+    def __init__(self, ctx: Context, references: References) -> None:
         self._ctx = ctx
+        self._references = references
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        now = self._ctx.clock.now()
         if activity.from_property is not None and activity.from_property.id and activity.conversation is not None:
             reference = TurnContext.get_conversation_reference(activity)
             reference.activity_id = None
             reference.conversation.tenant_id = tenant_of(activity)
-            await references.save(self._ctx.sessions, address_of(activity), reference, now)
-        if activity.id and activity.conversation is not None:
-            key = hashlib.sha256(f"{activity.conversation.id}\n{activity.id}".encode()).hexdigest()
-            if not await references.first_delivery(self._ctx.sessions, key, now):
-                log.info("dropping a repeated delivery of activity %s", activity.id)
-                return
+            try:
+                await self._references.save(address_of(activity), reference, self._ctx.clock.now())
+            except Exception:  # the database is down: still answer; the reference is saved next time
+                log.warning("could not save the conversation reference of %s", activity.from_property.id, exc_info=True)
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -57,11 +100,14 @@ class FollowThroughBot(ActivityHandler):
 
     async def _run(self, turn_context: TurnContext) -> None:
         await self._fill_in_name(turn_context)
-        incoming = to_incoming(turn_context.activity)
+        activity = turn_context.activity
+        incoming = to_incoming(activity)
         if incoming is None:
             return
-        result = await handle(self._ctx, incoming)
-        await self._render(turn_context, incoming, result)
+        delivery_id = None
+        if activity.id and activity.conversation is not None:
+            delivery_id = hashlib.sha256(f"{activity.conversation.id}\n{activity.id}".encode()).hexdigest()
+        await pipeline.deliver(self._ctx, incoming, TeamsRenderer(turn_context, incoming), platform=PLATFORM, delivery_id=delivery_id)
 
     @staticmethod
     async def _fill_in_name(turn_context: TurnContext) -> None:
@@ -75,46 +121,3 @@ class FollowThroughBot(ActivityHandler):
             log.info("could not look up the name of %s: %s", person.id, error)
             return
         person.name = member.name
-
-    async def _render(self, turn_context: TurnContext, incoming: Incoming, result: Result) -> None:
-        clicked = turn_context.activity.reply_to_id if turn_context.activity.value is not None else None
-        for item in result.items:
-            if isinstance(item, Reply):
-                await turn_context.send_activity(message_activity(item.message))
-            elif isinstance(item, OpenForm):
-                await turn_context.send_activity(card_activity(form_card(item.form, item.values), item.form.title))
-            elif isinstance(item, FormErrors):
-                await self._show_errors(turn_context, incoming, item, clicked)
-            elif isinstance(item, Update):
-                await self._update(turn_context, item, clicked)
-
-    async def _update(self, turn_context: TurnContext, update: Update, clicked: str | None) -> None:
-        async with self._ctx.sessions() as s:
-            raw = await sent_ref(s, update.message_key)
-        target = SentRef.load(raw).activity_id if raw else clicked
-        conversation_id = SentRef.load(raw).conversation_id if raw else turn_context.activity.conversation.id
-        if target is None or conversation_id != turn_context.activity.conversation.id:
-            log.warning("no card in this conversation to update for %s; sending it as a new message", update.message_key)
-            await turn_context.send_activity(message_activity(update.message))
-            return
-        await self._replace(turn_context, target, message_activity(update.message))
-
-    async def _show_errors(
-        self, turn_context: TurnContext, incoming: Incoming, errors: FormErrors, clicked: str | None
-    ) -> None:
-        form = KNOWN_FORMS.get(incoming.form_id) if isinstance(incoming, FormSubmit) else None
-        if form is None or not isinstance(incoming, FormSubmit):
-            text = "\n".join(f"{name}: {problem}" for name, problem in errors.errors.items())
-            await turn_context.send_activity(card_activity({"type": "AdaptiveCard", "version": "1.4", "body": [
-                {"type": "TextBlock", "text": text, "wrap": True, "color": "attention"}]}, "Nothing was saved"))
-            return
-        card = card_activity(form_card(form, incoming.values, errors.errors), form.title)
-        if clicked:
-            await self._replace(turn_context, clicked, card)
-        else:
-            await turn_context.send_activity(card)
-
-    @staticmethod
-    async def _replace(turn_context: TurnContext, activity_id: str, activity: Any) -> None:
-        activity.id = activity_id
-        await turn_context.update_activity(activity)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.contract.messages import Button, Field, Form, FormValue, Message
-from handlers import commitments, terms_form
+from handlers.forms import KNOWN_FORMS as _FORMS
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -23,7 +23,7 @@ FORM = "form"
 
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
-KNOWN_FORMS: dict[str, Form] = {form.form_id: form for form in (terms_form.TERMS_FORM, commitments.COMMIT_FORM)}
+KNOWN_FORMS: dict[str, Form] = _FORMS
 """The forms the bot can show, by id: a submitted card is read (and re-shown with errors) with these."""
 
 

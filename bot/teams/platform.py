@@ -20,9 +20,10 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from bot.platform import Platform
-from handlers.contract.ports import ChatAdapter
+from handlers.contract.ports import ChatAdapter, ReferenceBook
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
+from bot.teams.references import References
 from handlers.context import Context
 from settings import Settings
 
@@ -53,13 +54,14 @@ def bot_framework_config(settings: Settings) -> BotFrameworkConfig:
 class TeamsPlatform:
     """The Teams bot, its HTTP route and its outbox adapter."""
 
-    def __init__(self, settings: Settings, ctx: Context) -> None:
+    def __init__(self, settings: Settings, ctx: Context, book: ReferenceBook) -> None:
         self._auth = ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
         self._cloud = CloudAdapter(self._auth)
-        self._bot = FollowThroughBot(ctx)
+        references = References(book)
+        self._bot = FollowThroughBot(ctx, references)
         self.adapter: ChatAdapter = TeamsChat(
             self._cloud,
-            ctx.sessions,
+            references,
             ctx.clock,
             settings.microsoft_app_id or "",
             settings.teams_tenant_rate,
@@ -94,10 +96,11 @@ class TeamsPlatform:
         """Nothing to release: the connector clients live only as long as each request."""
 
 
-def build(settings: Settings, ctx: Context) -> Platform | None:
-    """Teams, when an app id is configured or `TEAMS_ENABLED=true` (local use without auth)."""
+def build(settings: Settings, ctx: Context, book: ReferenceBook) -> Platform | None:
+    """Teams, when an app id is configured or `TEAMS_ENABLED=true` (local use without auth);
+    `book` keeps each person's conversation reference."""
     if not settings.microsoft_app_id and not settings.teams_enabled:
         return None
     if not settings.microsoft_app_id:
         log.warning("Teams is on without MICROSOFT_APP_ID: requests are not authenticated (local use only)")
-    return TeamsPlatform(settings, ctx)
+    return TeamsPlatform(settings, ctx, book)

@@ -1,4 +1,4 @@
-"""Neutral incoming actions: what an adapter hands to `handlers.router.handle`."""
+"""Neutral incoming actions: what a platform hands the core (`handlers.pipeline.deliver`)."""
 
 from __future__ import annotations
 
@@ -60,10 +60,11 @@ class FormSubmit:
 
 
 @dataclass(frozen=True)
-class Opened:
-    """The person opened the bot's own space (Slack's App Home): a first contact, not a message."""
+class OpenedHome:
+    """The person opened the bot's own space (Slack's App Home, installing the Teams app): a
+    first contact, not a message."""
 
     actor: Actor
 
 
-Incoming = Command | TextMessage | ButtonClick | FormSubmit | Opened
+Incoming = Command | TextMessage | ButtonClick | FormSubmit | OpenedHome

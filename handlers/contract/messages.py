@@ -1,4 +1,4 @@
-"""The neutral message model shared by handlers and adapters.
+"""The neutral message model: what the core says and what platforms render.
 
 A message is a list of sections; each section has text and optional buttons.
 Adapters render it (Block Kit, Adaptive Cards, numbered console buttons); handlers
@@ -9,7 +9,7 @@ store them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "danger", "default"]
@@ -88,21 +88,6 @@ class Address:
 
 
 @dataclass(frozen=True)
-class Reply:
-    """A message shown to the person who acted, right away (ephemeral where the platform allows)."""
-
-    message: Message
-
-
-@dataclass(frozen=True)
-class Update:
-    """Replace a message the bot sent earlier (identified by its message key) with a new rendering."""
-
-    message_key: str
-    message: Message
-
-
-@dataclass(frozen=True)
 class Option:
     """One choice in a form field."""
 
@@ -139,41 +124,3 @@ class Form:
 
 
 FormValue = str | tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OpenForm:
-    """Show `form` to the actor, pre-filled with `values` (field name -> value)."""
-
-    form: Form
-    values: dict[str, FormValue] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FormErrors:
-    """A submitted form was not accepted: field name -> what is wrong. Nothing was saved."""
-
-    errors: dict[str, str]
-
-
-Outcome = Reply | Update | OpenForm | FormErrors
-
-
-@dataclass
-class Result:
-    """What a handler returns to the adapter: replies and in-place updates for the actor.
-
-    Messages to anyone else go through the outbox, never through the result.
-    """
-
-    items: list[Outcome] = field(default_factory=list)
-    unavailable: bool = False
-    """The database could not be reached: nothing was saved (a form should stay open)."""
-
-    def reply(self, text: str, *buttons: Button) -> Result:
-        self.items.append(Reply(Message.text(text, *buttons)))
-        return self
-
-    def add(self, item: Outcome) -> Result:
-        self.items.append(item)
-        return self

@@ -1,4 +1,6 @@
-"""Small protocols between the core and the outside world: chat adapters and clocks.
+"""Small protocols between the core and the outside world: chat adapters that deliver the
+outbox, renderers that answer the person who acted, clocks, and where platforms keep
+their conversation references.
 
 Usage::
 
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from handlers.contract.messages import Address, Message
+from handlers.contract.outcomes import FormErrors, OpenForm
 
 
 class ChatAdapter(Protocol):
@@ -35,6 +38,42 @@ class ChatAdapter(Protocol):
     def conversation_rate_per_second(self) -> float:
         """Sends per second allowed into one conversation; 0 means no limit."""
         ...
+
+
+class Renderer(Protocol):
+    """Shows a handler's result to the person who acted, on one platform, for one request.
+    `handlers.pipeline.render` calls it once per outcome, in order."""
+
+    async def reply(self, message: Message) -> None:
+        """Answer the person (ephemeral where the platform allows)."""
+        ...
+
+    async def update(self, ref: str | None, message: Message) -> None:
+        """Replace a message the bot sent earlier. `ref` is what the platform's `send` returned
+        for it, or None when it was never sent through the outbox (e.g. the message clicked)."""
+        ...
+
+    async def open_form(self, form: OpenForm) -> None:
+        """Show a form, where the platform can (a Slack modal, an Adaptive Card)."""
+        ...
+
+    async def form_errors(self, errors: FormErrors) -> None:
+        """Keep the submitted form open with each error under its field; nothing was saved."""
+        ...
+
+
+class ReferenceBook(Protocol):
+    """Where a platform keeps each person's conversation reference (its own JSON), so it can
+    message them later. Each call is its own transaction."""
+
+    async def save(
+        self, platform: str, workspace_id: str, user_id: str, *,
+        conversation_id: str, service_url: str, reference_json: str, now: datetime,
+    ) -> None: ...
+
+    async def find(self, platform: str, workspace_id: str, user_id: str) -> str | None: ...
+
+    async def latest_in_workspace(self, platform: str, workspace_id: str) -> str | None: ...
 
 
 class Clock(Protocol):

@@ -10,9 +10,15 @@ terms say so; otherwise it neither extends nor breaks a run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
-Answer = Literal["yes", "no", "no_answer"]
+
+class Answer(StrEnum):
+    """How a check-in settled (the same strings as the stored check-in status)."""
+
+    YES = "yes"
+    NO = "no"
+    NO_ANSWER = "no_answer"
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,12 @@ class Decision:
 
 
 def counts_as_miss(answer: Answer, policy: Policy) -> bool:
-    return answer == "no" or (answer == "no_answer" and policy.no_answer_is_miss)
+    return answer == Answer.NO or (answer == Answer.NO_ANSWER and policy.no_answer_is_miss)
 
 
 def settle(state: RunState, answer: Answer, policy: Policy, *, one_off: bool) -> Decision:
     """The new run state of a commitment after one settled check-in, and what to tell the manager."""
-    if answer == "yes":
+    if answer == Answer.YES:
         yes_run = state.yes_run + 1
         new_state = RunState(miss_run=0, yes_run=yes_run, escalated_in_run=False)
         if one_off:

@@ -73,9 +73,9 @@ async def test_a_slack_workspace_and_a_teams_tenant_never_cross(both: tuple[Slac
     # One scheduler pass sends each check-in through its own platform only.
     at = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # Monday 16:30 in New York
     slack.clock.set(at)
-    await run_due(slack.db.sessions, at)
+    await run_due(slack.db.store, at)
     adapters = {"slack": slack.platform.adapter, "teams": teams.platform.adapter}
-    await Dispatcher(slack.db.sessions, adapters, slack.clock).drain(real_sleep=False)
+    await Dispatcher(slack.db.store, adapters, slack.clock).drain(real_sleep=False)
     await slack.settle()
     slack_checkins = [d["text"] for d in slack.dms(SHARED_ID) if "check-in" in d["text"]]
     debug = [d["text"][:120] for d in slack.dms(SHARED_ID)] + [str((p.user_id, p.next_checkin_at, p.tz)) for p in await slack.db.all(Person)]

@@ -24,6 +24,7 @@ from app import build_platforms, build_web_app
 from handlers.contract.ports import FixedClock
 from bot.slack.platform import SlackPlatform
 from handlers.context import Context
+from storage.store import Store
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.jobs import run_due
 from settings import Settings
@@ -73,7 +74,7 @@ class SlackHarness:
         options.update(settings)
         self.settings = Settings(_env_file=None, **options)  # type: ignore[call-arg]
         self.db = Database(db_url)
-        self.ctx = Context(sessions=self.db.sessions, clock=clock, forms=True)
+        self.ctx = Context(store=Store(self.db.sessions), clock=clock, forms=True)
         self.platform: SlackPlatform
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -194,11 +195,11 @@ class SlackHarness:
     async def tick(self, at: datetime | None = None) -> DispatchReport:
         if at is not None:
             self.clock.set(at)
-        await run_due(self.db.sessions, self.clock.now())
+        await run_due(self.db.store, self.clock.now())
         return await self.drain()
 
     async def drain(self) -> DispatchReport:
-        dispatcher = Dispatcher(self.db.sessions, {"slack": self.platform.adapter}, self.clock)
+        dispatcher = Dispatcher(self.db.store, {"slack": self.platform.adapter}, self.clock)
         report = await dispatcher.drain(real_sleep=False)
         await self.settle()
         return report

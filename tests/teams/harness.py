@@ -21,6 +21,7 @@ import app
 from handlers.contract.ports import FixedClock
 from bot.teams.platform import TeamsPlatform
 from handlers.context import Context
+from storage.store import Store
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.jobs import run_due
 from settings import Settings
@@ -128,7 +129,7 @@ class TeamsWorld:
         return await self.send(self.activity(user, value=value, replyToId=card.answered_id))
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.db.sessions, {"teams": self.platform.adapter}, self.clock)
+        return Dispatcher(self.db.store, {"teams": self.platform.adapter}, self.clock)
 
     async def drain(self) -> DispatchReport:
         return await self.dispatcher().drain(real_sleep=False)
@@ -136,7 +137,7 @@ class TeamsWorld:
     async def tick(self, at: datetime) -> DispatchReport:
         """The scheduler at instant `at`: due jobs, then the outbox."""
         self.clock.set(at)
-        await run_due(self.db.sessions, at)
+        await run_due(self.db.store, at)
         return await self.drain()
 
     async def close(self) -> None:
@@ -144,7 +145,7 @@ class TeamsWorld:
 
 
 async def serve(url: str, clock: FixedClock, settings: Settings, db: Database) -> tuple[web.AppRunner, TeamsPlatform, str]:
-    ctx = Context(sessions=db.sessions, clock=clock, forms=True)
+    ctx = Context(store=Store(db.sessions), clock=clock, forms=True)
     platforms = app.build_platforms(settings, ctx)
     teams = [p for p in platforms if p.adapter.platform == "teams"]
     assert len(teams) == 1

@@ -9,7 +9,7 @@ from botbuilder.schema import Activity
 from handlers.contract.messages import Address, Button, Message
 from bot.teams.activities import read_text, tenant_of, timezone_of, to_incoming
 from bot.teams.cards import form_card, message_card
-from handlers.contract.incoming import ButtonClick, FormSubmit, Opened, TextMessage
+from handlers.contract.incoming import ButtonClick, FormSubmit, OpenedHome, TextMessage
 from handlers.terms_form import TERMS_FORM
 
 BOT = "28:bot"
@@ -62,7 +62,7 @@ def test_what_an_activity_means() -> None:
     assert form.values["days"] == ("0", "2", "4") and form.values["after_miss"] == () and form.values["time"] == "09:00"
     assert form.values["oneoff"] == () and form.values["tone"] == "" and "bogus" not in form.values
     added = to_incoming(activity(type="conversationUpdate", membersAdded=[{"id": BOT}]))
-    assert isinstance(added, Opened) and added.actor.address == Address("teams", "T-cd", "29:mona")
+    assert isinstance(added, OpenedHome) and added.actor.address == Address("teams", "T-cd", "29:mona")
     assert to_incoming(activity(type="conversationUpdate", membersAdded=[{"id": "29:other"}])) is None
     assert to_incoming(activity(value={"something": "else"})) is None
     assert to_incoming(activity(type="typing")) is None

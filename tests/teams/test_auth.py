@@ -10,6 +10,7 @@ import pytest
 
 from handlers.contract.ports import FixedClock
 from handlers.context import Context
+from storage.store import Store
 from settings import Settings
 from storage.models import ConversationRef, Outbox, Person, ProcessedEvent
 from tests.support import Database, migrate
@@ -74,12 +75,12 @@ async def test_teams_is_off_without_an_app_id_unless_enabled(sqlite_database_url
     from bot.teams.platform import build
 
     async with Database(sqlite_database_url) as db:
-        ctx = Context(sessions=db.sessions, clock=FixedClock(MONDAY_8), forms=True)
+        ctx = Context(store=Store(db.sessions), clock=FixedClock(MONDAY_8), forms=True)
         off = Settings(database_url=sqlite_database_url, microsoft_app_id=None, teams_enabled=False, _env_file=None)  # type: ignore[call-arg]
         local = Settings(database_url=sqlite_database_url, microsoft_app_id=None, teams_enabled=True, _env_file=None)  # type: ignore[call-arg]
-        assert build(off, ctx) is None
+        assert build(off, ctx, db.store.conversation_refs) is None
         assert [p.adapter.platform for p in app.build_platforms(off, ctx)] in ([], ["slack"])
-        platform = build(local, ctx)
+        platform = build(local, ctx, db.store.conversation_refs)
         assert platform is not None and platform.adapter.platform == "teams"
         assert platform.adapter.rate_per_second("any-tenant") == local.teams_tenant_rate == 40.0
         assert platform.adapter.conversation_rate_per_second() == local.teams_conversation_rate == 6.0

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from handlers.contract.messages import Address, Message
 from storage.models import ConversationRef, Outbox, Person
-from storage.repositories import enqueue, get_or_create_person
+from tests.support import enqueue, get_or_create_person
 from tests.teams.fake_connector import CREATE
 from tests.teams.harness import (
     BOT_ID,

@@ -1,0 +1,128 @@
+"""Every button the bot sends, as a typed payload: encoded into a neutral `Button` (action,
+value) in one place and decoded back from a click in one place.
+
+The strings are part of messages already sent, so they never change: an old button must
+still decode to the same payload (or to None, which gets "that button no longer works").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from handlers.contract.messages import Button, ButtonStyle
+
+
+class Action(StrEnum):
+    CHECKIN = "checkin"
+    NUDGE = "nudge"
+    TERMS_STEP = "terms"
+    PARTNER = "link"
+    PROPOSAL = "proposal"
+    OPEN_FORM = "form"
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+class ProposalChoice(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class CheckInAnswer:
+    """Yes / No on one commitment in a check-in message."""
+
+    checkin_id: int
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class NudgeAnswer:
+    """"Done it now" (yes) / "Not today" (no) on the later nudge after a No."""
+
+    checkin_id: int
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class TermsStep:
+    """A choice for one step of the two questions asked as a conversation."""
+
+    step: str
+    choice: str
+
+
+@dataclass(frozen=True)
+class DeclinePartner:
+    """The person named as accountability partner declines."""
+
+    link_id: int
+
+
+@dataclass(frozen=True)
+class ProposalAnswer:
+    """The rep accepts or declines a commitment their manager logged for them."""
+
+    commitment_id: int
+    choice: ProposalChoice
+
+
+@dataclass(frozen=True)
+class OpenFormRequest:
+    form_id: str
+
+
+Payload = CheckInAnswer | NudgeAnswer | TermsStep | DeclinePartner | ProposalAnswer | OpenFormRequest
+
+_ID = re.compile(r"#?(\d{1,15})")
+
+
+def button(label: str, payload: Payload, style: ButtonStyle = "default") -> Button:
+    return Button(label, *encode(payload), style)
+
+
+def encode(payload: Payload) -> tuple[str, str]:
+    """(action, value) for a payload."""
+    match payload:
+        case CheckInAnswer(checkin_id, answer):
+            return Action.CHECKIN, f"{checkin_id}:{answer}"
+        case NudgeAnswer(checkin_id, answer):
+            return Action.NUDGE, f"{checkin_id}:{answer}"
+        case TermsStep(step, choice):
+            return Action.TERMS_STEP, f"{step}:{choice}"
+        case DeclinePartner(link_id):
+            return Action.PARTNER, f"{link_id}:decline"
+        case ProposalAnswer(commitment_id, choice):
+            return Action.PROPOSAL, f"{commitment_id}:{choice}"
+        case OpenFormRequest(form_id):
+            return Action.OPEN_FORM, form_id
+
+
+def read_id(raw: str) -> int | None:
+    """A row id as typed or sent (`12`, `#12`); None for anything else, however many digits."""
+    match = _ID.fullmatch(raw.strip())
+    return int(match.group(1)) if match else None
+
+
+def decode(action: str, value: str) -> Payload | None:
+    """The payload a clicked button carries, or None if it isn't one the bot sends (any more)."""
+    head, _, tail = value.partition(":")
+    row_id = read_id(head)
+    if action == Action.OPEN_FORM:
+        return OpenFormRequest(value)
+    if action == Action.TERMS_STEP:
+        return TermsStep(head, tail)
+    if row_id is None:
+        return None
+    if action in (Action.CHECKIN, Action.NUDGE) and tail in set(Answer):
+        return (CheckInAnswer if action == Action.CHECKIN else NudgeAnswer)(row_id, Answer(tail))
+    if action == Action.PARTNER and tail == "decline":
+        return DeclinePartner(row_id)
+    if action == Action.PROPOSAL and tail in set(ProposalChoice):
+        return ProposalAnswer(row_id, ProposalChoice(tail))
+    return None

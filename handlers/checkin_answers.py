@@ -1,0 +1,140 @@
+"""Answering check-ins: Yes / No on the check-in message, the follow-up the rep chose after a
+No (what got in the way, a later nudge), and the nudge's "Done it now" / "Not today"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from handlers import checkin_message, conversation_state, escalation
+from handlers.buttons import Answer, CheckInAnswer, NudgeAnswer, button
+from handlers.checkin_message import describe_answer
+from handlers.contract.messages import Message
+from handlers.contract.outcomes import Result, Update
+from handlers.conversation_state import AwaitingNote
+from handlers.current_terms import current_spec
+from handlers.delivery import nudge_key, prompt_key, queue
+from handlers.rules import tone
+from handlers.rules.terms_text import TermsSpec
+from storage.models import CheckIn, Commitment, Person
+from storage.states import CheckInStatus
+from storage.store import Tx
+
+NUDGE_DELAY = timedelta(hours=3)
+NUDGE_MARGIN = timedelta(hours=1)
+"""The nudge comes 3 hours after a No, and at least an hour before the day closes (or not at all)."""
+
+
+async def _find(tx: Tx, checkin_id: int) -> tuple[CheckIn, Commitment] | None:
+    checkin = await tx.checkins.get(checkin_id)
+    commitment = await tx.commitments.get(checkin.commitment_id) if checkin else None
+    return (checkin, commitment) if checkin and commitment else None
+
+
+async def on_answer(tx: Tx, person: Person, clicked: CheckInAnswer, now: datetime) -> Result:
+    """A Yes / No click on a check-in message."""
+    result = Result()
+    found = await _find(tx, clicked.checkin_id)
+    if found is None:
+        return result.reply("I couldn't find that check-in any more. Nothing changed.")
+    checkin, commitment = found
+    if commitment.person_id != person.id:
+        return result.reply("That check-in belongs to someone else; only they can answer it. Nothing changed.")
+    if checkin.status != CheckInStatus.PENDING:
+        return result.reply(f"Already recorded for “{commitment.title}”: {describe_answer(checkin)}. Nothing changed.")
+    if checkin.closes_at <= now:
+        return result.reply(f"That check-in closed at the end of its day; “{commitment.title}” is recorded as no answer.")
+    status = CheckInStatus.YES if clicked.answer == Answer.YES else CheckInStatus.NO
+    if not await tx.checkins.settle_status(checkin, status, now):
+        return result.reply(f"Already recorded for “{commitment.title}”: {describe_answer(checkin)}. Nothing changed.")
+    spec, _ = await current_spec(tx, person)
+    if status == CheckInStatus.YES:
+        result.reply(tone.say(spec.tone, "yes", title=commitment.title))
+        await escalation.settle(tx, checkin, now, spec)
+    else:
+        result.reply(tone.say(spec.tone, "no", title=commitment.title))
+        await _follow_up(tx, person, checkin, commitment, spec, now, result)
+    await _refresh_prompt(tx, person, checkin, spec, result)
+    return result
+
+
+async def _follow_up(
+    tx: Tx, person: Person, checkin: CheckIn, commitment: Commitment, spec: TermsSpec, now: datetime, result: Result
+) -> None:
+    """After a No: ask what got in the way and/or queue a later nudge, as the rep chose. The
+    check-in settles when those are done (or when the day closes), so the manager sees the rep's words."""
+    nudge_at = min(now + NUDGE_DELAY, checkin.closes_at - NUDGE_MARGIN)
+    if spec.nudge_later and nudge_at > now:
+        checkin.awaiting_nudge = True
+        await queue(
+            tx, person,
+            Message.text(
+                tone.say(spec.tone, "nudge", title=commitment.title),
+                button("Done it now", NudgeAnswer(checkin.id, Answer.YES), "primary"),
+                button("Not today", NudgeAnswer(checkin.id, Answer.NO)),
+            ),
+            now, not_before=nudge_at, key=nudge_key(checkin.id), once=nudge_key(checkin.id),
+        )
+    if spec.reflect_on_miss:
+        checkin.awaiting_note = True
+        conversation_state.write(person, AwaitingNote(checkin.id))
+        result.reply(tone.say(spec.tone, "reflect", title=commitment.title))
+    if not checkin.awaiting_note and not checkin.awaiting_nudge:
+        await escalation.settle(tx, checkin, now, spec)
+
+
+def awaiting_note(person: Person) -> bool:
+    """Is the rep's next plain message their answer to "what got in the way?"."""
+    return isinstance(conversation_state.read(person), AwaitingNote)
+
+
+async def on_note(tx: Tx, person: Person, text: str, now: datetime) -> Result:
+    """The rep's answer to "what got in the way?"."""
+    state = conversation_state.read(person)
+    conversation_state.write(person, None)
+    checkin = await tx.checkins.get(state.checkin_id) if isinstance(state, AwaitingNote) else None
+    result = Result()
+    if checkin is None:
+        return result
+    spec, _ = await current_spec(tx, person)
+    checkin.note = text.strip()[:2000]
+    checkin.awaiting_note = False
+    result.reply(tone.say(spec.tone, "note_thanks"))
+    if not checkin.awaiting_nudge and checkin.settled_at is None:
+        await escalation.settle(tx, checkin, now, spec)
+    return result
+
+
+async def on_nudge(tx: Tx, person: Person, clicked: NudgeAnswer, now: datetime) -> Result:
+    """"Done it now" / "Not today" on the later nudge."""
+    result = Result()
+    found = await _find(tx, clicked.checkin_id)
+    if found is None:
+        return result.reply("I couldn't find that check-in any more. Nothing changed.")
+    checkin, commitment = found
+    if commitment.person_id != person.id:
+        return result.reply("That nudge belongs to someone else; only they can answer it. Nothing changed.")
+    if not checkin.awaiting_nudge or checkin.settled_at is not None:
+        return result.reply(f"“{commitment.title}” is already settled for that day: {describe_answer(checkin)}.")
+    spec, _ = await current_spec(tx, person)
+    checkin.awaiting_nudge = False
+    if clicked.answer == Answer.YES:
+        checkin.status = CheckInStatus.YES
+        checkin.recovered = True
+        checkin.answered_at = now
+        result.reply(tone.say(spec.tone, "yes", title=commitment.title))
+        if checkin.awaiting_note and awaiting_note(person):
+            conversation_state.write(person, None)
+        await escalation.settle(tx, checkin, now, spec)
+    else:
+        result.reply("OK, recorded as not today.")
+        if not checkin.awaiting_note:
+            await escalation.settle(tx, checkin, now, spec)
+    result.add(Update(nudge_key(checkin.id), Message.text(f"“{commitment.title}”: {describe_answer(checkin)}")))
+    await _refresh_prompt(tx, person, checkin, spec, result)
+    return result
+
+
+async def _refresh_prompt(tx: Tx, person: Person, checkin: CheckIn, spec: TermsSpec, result: Result) -> None:
+    prompt = await tx.prompts.get(checkin.prompt_id) if checkin.prompt_id is not None else None
+    if prompt is not None:
+        result.add(Update(prompt_key(prompt.id), await checkin_message.render(tx, person, prompt, spec)))

@@ -1,0 +1,105 @@
+"""The one path every platform takes: drop a retried delivery, run the router, render the
+result through the platform's `Renderer`, with one error policy for all.
+
+Usage (in a platform's request handler)::
+
+    renderer = MyRenderer(...)                       # implements handlers.contract.ports.Renderer
+    await pipeline.deliver(ctx, incoming, renderer, delivery_id=event_id)
+
+The error policy: a database that is down, or a write that collided, saves nothing and
+gets a clear reply; a submitted form stays open with that reply under its first field.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import assert_never
+
+from handlers import forms, rep_page, router
+from handlers.context import Context
+from handlers.contract.incoming import Actor, FormSubmit, Incoming
+from handlers.contract.messages import Address, Message
+from handlers.contract.outcomes import FormErrors, OpenForm, Reply, Result, Update
+from handlers.contract.ports import Renderer
+from storage.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+FORM_NOT_SAVED = "I couldn't save just now (my database is briefly unavailable). Please press Save again in a minute."
+
+
+async def deliver(
+    ctx: Context, incoming: Incoming, renderer: Renderer, *, platform: str = "", delivery_id: str | None = None
+) -> Result | None:
+    """Handle one inbound action and show the result; None when the delivery was a retry of one
+    already handled (`delivery_id`: the platform's id for this delivery, unique per `platform`)."""
+    if delivery_id and not await first_delivery(ctx, platform or incoming.actor.address.platform, delivery_id):
+        log.info("dropping a repeated delivery %s", delivery_id)
+        return None
+    result = await router.handle(ctx, incoming)
+    if result.nothing_saved and isinstance(incoming, FormSubmit):
+        result = keep_form_open(incoming.form_id, result)
+    await render(ctx, result, renderer)
+    return result
+
+
+async def first_delivery(ctx: Context, platform: str, delivery_id: str) -> bool:
+    """Record a delivery id; False if it was handled before. With the database down the action
+    is handled anyway (without retry protection), so the person hears that nothing was saved."""
+    try:
+        async with ctx.store.transaction() as tx:
+            return await tx.deliveries.first_time(platform, delivery_id, ctx.clock.now())
+    except StoreUnavailable:
+        log.warning("could not record delivery %s; handling it without retry protection", delivery_id)
+        return True
+
+
+def keep_form_open(form_id: str, result: Result) -> Result:
+    """A form whose submit saved nothing stays open, with the reason under its first field."""
+    if any(isinstance(item, FormErrors) for item in result.items):
+        return result
+    return Result(nothing_saved=True).add(FormErrors({forms.first_field(form_id): FORM_NOT_SAVED}))
+
+
+async def render(ctx: Context, result: Result, renderer: Renderer) -> None:
+    """Show every outcome, in order. A new outcome type fails type checking here until it is handled."""
+    for item in result.items:
+        match item:
+            case Reply():
+                await renderer.reply(item.message)
+            case Update():
+                await renderer.update(await sent_ref(ctx, item.message_key), item.message)
+            case OpenForm():
+                await renderer.open_form(item)
+            case FormErrors():
+                await renderer.form_errors(item)
+            case _:
+                assert_never(item)
+
+
+async def sent_ref(ctx: Context, message_key: str) -> str | None:
+    """Where the message sent under `message_key` lives on its platform (to edit it in place)."""
+    try:
+        async with ctx.store.reading() as tx:
+            return await tx.outbox.sent_ref(message_key)
+    except StoreUnavailable:
+        log.warning("could not look up message %s to update it", message_key)
+        return None
+
+
+async def home_page(ctx: Context, address: Address) -> Message | None:
+    """The person's own page (Slack's App Home), or None if we don't know them yet."""
+    async with ctx.store.reading() as tx:
+        person = await tx.people.find(address.platform, address.workspace_id, address.user_id)
+        if person is None:
+            return None
+        return rep_page.home(await rep_page.gather(tx, person, ctx.clock.now()))
+
+
+async def meet(ctx: Context, actor: Actor) -> None:
+    """Make sure the person exists (so others can name them) without saying anything to them."""
+    address = actor.address
+    async with ctx.store.transaction() as tx:
+        await tx.people.get_or_create(
+            address.platform, address.workspace_id, address.user_id, actor.display_name, actor.tz, ctx.clock.now()
+        )

@@ -1,0 +1,78 @@
+"""Commitments a manager logs for a rep after a coaching session (`/commit @rep TEXT`): they
+count only once the rep accepts them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from handlers import reschedule
+from handlers.buttons import ProposalAnswer, ProposalChoice, button
+from handlers.commitments import create, describe_commitment, local_today
+from handlers.contract.messages import Address, Message
+from handlers.contract.outcomes import Result
+from handlers.delivery import proposal_key, queue
+from handlers.rules.commit_text import ParseProblem, describe_when, parse_commitment
+from storage.models import Person
+from storage.states import CommitmentStatus
+from storage.store import Tx
+
+_LEADING_MENTION = re.compile(r"^(<@[^>]+>|@\S+)\s*")
+
+
+def is_proposal(text: str, mentions: tuple[Address, ...]) -> bool:
+    """`/commit @rep TEXT`: the text starts with a mention of someone."""
+    stripped = text.strip()
+    return bool(mentions) and (stripped.startswith("@") or stripped.startswith("<@"))
+
+
+async def propose(tx: Tx, manager: Person, text: str, rep_address: Address, now: datetime) -> Result:
+    result = Result()
+    rep = await tx.people.find(rep_address.platform, rep_address.workspace_id, rep_address.user_id)
+    body = _LEADING_MENTION.sub("", text.strip())
+    if rep is None:
+        return result.reply("I don't know that person yet; they need to say hello to me first. Nothing was saved.")
+    link = await tx.links.active_for_rep(rep.id)
+    if link is None or link.manager_id != manager.id:
+        return result.reply(
+            f"Only {rep.display_name}'s accountability partner can log commitments for them, and that isn't you. "
+            f"Nothing was saved. {rep.display_name} can name you with `/accountability manager @you`."
+        )
+    parsed = parse_commitment(body, local_today(rep, now).date())
+    if isinstance(parsed, ParseProblem):
+        return result.reply(parsed.message())
+    commitment = await create(tx, rep, body, parsed, now, status=CommitmentStatus.PROPOSED, proposed_by=manager)
+    await queue(
+        tx, rep,
+        Message.text(
+            f"{manager.display_name} logged a commitment from your coaching session for you: "
+            f"“{commitment.title}”, {parsed.describe_when()}. It only counts if you accept it.",
+            button("Accept", ProposalAnswer(commitment.id, ProposalChoice.ACCEPT), "primary"),
+            button("Decline", ProposalAnswer(commitment.id, ProposalChoice.DECLINE)),
+        ),
+        now, key=proposal_key(commitment.id),
+    )
+    return result.reply(f"Sent to {rep.display_name} to accept: “{commitment.title}”, {parsed.describe_when()}.")
+
+
+async def on_answer(tx: Tx, person: Person, answer: ProposalAnswer, now: datetime) -> Result:
+    result = Result()
+    commitment = await tx.commitments.get(answer.commitment_id)
+    if commitment is None or commitment.person_id != person.id:
+        return result.reply("That proposal isn't yours to answer. Nothing changed.")
+    if commitment.status != CommitmentStatus.PROPOSED:
+        return result.reply(f"You already answered that one: {describe_commitment(commitment)}.")
+    proposer = await tx.people.get(commitment.proposed_by_id) if commitment.proposed_by_id else None
+    commitment.updated_at = now
+    if answer.choice == ProposalChoice.ACCEPT:
+        commitment.status = CommitmentStatus.ACTIVE
+        await reschedule.reschedule(tx, person, now)
+        text = f"Accepted: #{commitment.seq} {commitment.title}, {describe_when(commitment.cadence, commitment.due_date)}."
+        verdict = "accepted"
+    else:
+        commitment.status = CommitmentStatus.DROPPED
+        text = f"Declined: “{commitment.title}”. Nothing will be asked about it."
+        verdict = "declined"
+    if proposer is not None:
+        await queue(tx, proposer, Message.text(f"{person.display_name} {verdict} “{commitment.title}”."), now)
+    return result.reply(text)

@@ -1,0 +1,131 @@
+"""Check-ins (one per commitment and period) and the prompts (messages) that ask for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import CheckIn, Commitment, Prompt
+from storage.states import CheckInStatus
+
+
+class CheckIns:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, checkin_id: int) -> CheckIn | None:
+        return await self._s.get(CheckIn, checkin_id)
+
+    async def get_locked(self, checkin_id: int) -> CheckIn | None:
+        return await self._s.scalar(select(CheckIn).where(CheckIn.id == checkin_id).with_for_update())
+
+    async def exists(self, commitment_id: int, period: str) -> bool:
+        found = await self._s.scalar(
+            select(CheckIn.id).where(CheckIn.commitment_id == commitment_id, CheckIn.period == period)
+        )
+        return found is not None
+
+    def add(self, checkin: CheckIn) -> None:
+        self._s.add(checkin)
+
+    async def flush(self) -> None:
+        await self._s.flush()
+
+    async def of_prompt(self, prompt_id: int) -> list[tuple[CheckIn, Commitment]]:
+        """The check-ins one prompt asks about, with their commitments, by commitment number."""
+        rows = await self._s.execute(
+            select(CheckIn, Commitment)
+            .join(Commitment, Commitment.id == CheckIn.commitment_id)
+            .where(CheckIn.prompt_id == prompt_id)
+            .order_by(Commitment.seq)
+        )
+        return [(checkin, commitment) for checkin, commitment in rows.all()]
+
+    async def settle_status(self, checkin: CheckIn, status: CheckInStatus, answered_at: datetime | None) -> bool:
+        """Move a pending check-in to `status` atomically: of two racing writers exactly one
+        wins (True); `checkin` is reloaded either way, so the loser sees the winner's answer."""
+        changed = await self._s.execute(
+            update(CheckIn)
+            .where(CheckIn.id == checkin.id, CheckIn.status == CheckInStatus.PENDING)
+            .values(status=status, answered_at=answered_at)
+            .execution_options(synchronize_session=False)
+        )
+        await self._s.refresh(checkin)
+        return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def latest_settled(self, commitment_id: int, limit: int) -> list[CheckIn]:
+        """The commitment's last `limit` settled check-ins, newest first."""
+        return list(
+            await self._s.scalars(
+                select(CheckIn)
+                .where(CheckIn.commitment_id == commitment_id, CheckIn.settled_at.is_not(None))
+                .order_by(CheckIn.due_at.desc())
+                .limit(limit)
+            )
+        )
+
+    async def latest_note(self, commitment_id: int) -> str | None:
+        return await self._s.scalar(
+            select(CheckIn.note)
+            .where(CheckIn.commitment_id == commitment_id, CheckIn.note.is_not(None))
+            .order_by(CheckIn.due_at.desc())
+            .limit(1)
+        )
+
+    async def settled_statuses(self, person_id: int, start: datetime, end: datetime) -> list[CheckInStatus]:
+        """The statuses of a rep's settled check-ins that fell due in [start, end)."""
+        rows = await self._s.scalars(
+            select(CheckIn.status)
+            .join(Commitment, Commitment.id == CheckIn.commitment_id)
+            .where(
+                Commitment.person_id == person_id, CheckIn.settled_at.is_not(None),
+                CheckIn.due_at >= start, CheckIn.due_at < end,
+            )
+        )
+        return list(rows)
+
+    async def recent_answered(self, person_id: int, limit: int) -> list[tuple[CheckIn, Commitment]]:
+        """The rep's latest check-ins that have an answer (or were closed without one), newest first."""
+        rows = await self._s.execute(
+            select(CheckIn, Commitment)
+            .join(Commitment, CheckIn.commitment_id == Commitment.id)
+            .where(Commitment.person_id == person_id, CheckIn.status != CheckInStatus.PENDING)
+            .order_by(CheckIn.due_at.desc(), CheckIn.id.desc())
+            .limit(limit)
+        )
+        return [(checkin, commitment) for checkin, commitment in rows.all()]
+
+    async def closing_by(self, now: datetime, limit: int) -> list[int]:
+        """Ids of unsettled check-ins whose day has ended by `now`, oldest first."""
+        return list(
+            await self._s.scalars(
+                select(CheckIn.id)
+                .where(CheckIn.settled_at.is_(None), CheckIn.closes_at <= now)
+                .order_by(CheckIn.due_at)
+                .limit(limit)
+            )
+        )
+
+    async def earliest_close_after(self, after: datetime) -> datetime | None:
+        return await self._s.scalar(
+            select(func.min(CheckIn.closes_at)).where(CheckIn.settled_at.is_(None), CheckIn.closes_at > after)
+        )
+
+
+class Prompts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, prompt_id: int) -> Prompt | None:
+        return await self._s.get(Prompt, prompt_id)
+
+    async def exists(self, person_id: int, slot_at: datetime) -> bool:
+        found = await self._s.scalar(select(Prompt.id).where(Prompt.person_id == person_id, Prompt.slot_at == slot_at))
+        return found is not None
+
+    async def add(self, prompt: Prompt) -> Prompt:
+        self._s.add(prompt)
+        await self._s.flush()
+        return prompt

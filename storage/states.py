@@ -1,0 +1,50 @@
+"""The states a stored row can be in, as enums (stored as their string values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CommitmentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    PROPOSED = "proposed"
+    """Logged by a manager for the rep, waiting for the rep to accept it."""
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class CheckInStatus(StrEnum):
+    PENDING = "pending"
+    YES = "yes"
+    NO = "no"
+    NO_ANSWER = "no_answer"
+    """The rep's day ended without an answer."""
+
+
+class LinkStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+    """The rep named someone else."""
+    DECLINED = "declined"
+
+
+class NoticeKind(StrEnum):
+    ESCALATION = "escalation"
+    WIN = "win"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    """Given up on this one message (refused for good, or too many failed attempts)."""
+    DEAD = "dead"
+    """The recipient can't be reached at all (app removed or blocked)."""
+
+
+class OutboxOperation(StrEnum):
+    SEND = "send"
+    UPDATE = "update"
+    """Edit a message sent earlier under the same message key."""
