@@ -8,7 +8,12 @@ from handlers import escalation, reschedule
 from handlers.contract.messages import Field, Form, FormValue
 from handlers.contract.outcomes import FormErrors, OpenForm, Result
 from handlers.current_terms import current_spec
-from handlers.rules.commit_text import ParsedCommitment, ParseProblem, describe_when, parse_commitment
+from handlers.rules.commit_text import (
+    ParsedCommitment,
+    ParseProblem,
+    describe_when,
+    parse_commitment,
+)
 from storage.models import Commitment, Person
 from storage.states import CommitmentStatus
 from storage.store import Tx

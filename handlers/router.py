@@ -37,7 +37,14 @@ from handlers.buttons import (
     decode,
 )
 from handlers.context import Context
-from handlers.contract.incoming import ButtonClick, Command, FormSubmit, Incoming, OpenedHome, TextMessage
+from handlers.contract.incoming import (
+    ButtonClick,
+    Command,
+    FormSubmit,
+    Incoming,
+    OpenedHome,
+    TextMessage,
+)
 from handlers.contract.outcomes import OpenForm, Result
 from handlers.escalation import MissingRow
 from storage.models import Person

@@ -14,7 +14,13 @@ from handlers.contract.messages import Field, Form, FormValue, Option
 from handlers.contract.outcomes import FormErrors, OpenForm, Result
 from handlers.current_terms import current_spec
 from handlers.rules.due_times import FULL_DAY_NAMES
-from handlers.rules.terms_text import QUESTION_1, QUESTION_2, TONES, TermsSpec, read_time
+from handlers.rules.terms_text import (
+    QUESTION_1,
+    QUESTION_2,
+    TONES,
+    TermsSpec,
+    read_time,
+)
 from storage.models import Person
 from storage.store import Tx
 

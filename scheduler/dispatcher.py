@@ -21,7 +21,14 @@ from enum import StrEnum
 from aiolimiter import AsyncLimiter
 
 from handlers.contract.messages import Address, Message
-from handlers.contract.ports import ChatAdapter, Clock, RateLimited, Rejected, TransientError, Unreachable
+from handlers.contract.ports import (
+    ChatAdapter,
+    Clock,
+    RateLimited,
+    Rejected,
+    TransientError,
+    Unreachable,
+)
 from storage.models import Outbox
 from storage.states import OutboxOperation, OutboxStatus
 from storage.store import Store

@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from handlers.contract.ports import Clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due

@@ -46,6 +46,7 @@ class StrEnumType(TypeDecorator[E]):
     def __init__(self, enum: type[E], length: int = 16) -> None:
         super().__init__(length)
         self.enum = enum
+        self.length = length
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         return None if value is None else self.enum(value).value
@@ -54,4 +55,4 @@ class StrEnumType(TypeDecorator[E]):
         return None if value is None else self.enum(value)
 
     def __repr__(self) -> str:
-        return f"String(length={self.impl_instance.length})"
+        return f"String(length={self.length})"

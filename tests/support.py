@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from handlers.contract.messages import Address, Message
-from handlers.contract.ports import FixedClock
 from handlers.context import Context
 from handlers.contract.incoming import Actor, Command
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import FixedClock
 from handlers.router import handle
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from handlers.contract.messages import Address
-from handlers.contract.ports import FixedClock
 from handlers import digest
 from handlers.context import Context
-from storage.store import Store
 from handlers.contract.incoming import Actor, Command
+from handlers.contract.messages import Address
+from handlers.contract.ports import FixedClock
 from handlers.router import handle
 from storage.models import Person
-from tests.support import find_person
-from tests.support import BERLIN, Database, migrate, utc
+from storage.store import Store
+from tests.support import BERLIN, Database, find_person, migrate, utc
 
 T0 = utc(2026, 11, 23, 7, 0)
 MONA = Actor(Address("test", "T1", "U1"), "Mona", BERLIN)

@@ -17,8 +17,15 @@ from handlers.contract.messages import Address, Message
 from handlers.contract.ports import FixedClock, RateLimited, TransientError, Unreachable
 from scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from storage.models import Outbox, Person
-from tests.support import enqueue, get_or_create_person
-from tests.support import BERLIN, Database, FakeChat, migrate, utc
+from tests.support import (
+    BERLIN,
+    Database,
+    FakeChat,
+    enqueue,
+    get_or_create_person,
+    migrate,
+    utc,
+)
 
 T0 = utc(2026, 11, 23, 15, 31)
 

@@ -12,18 +12,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from handlers.context import Context
+from handlers.contract.incoming import Actor, ButtonClick, Command, TextMessage
 from handlers.contract.messages import Address, Button, Message
 from handlers.contract.outcomes import Reply, Result
 from handlers.contract.ports import FixedClock
-from handlers.context import Context
-from storage.store import Store
-from handlers.contract.incoming import Actor, ButtonClick, Command, TextMessage
 from handlers.router import DATABASE_DOWN, handle
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import CheckIn, Terms
+from storage.store import Store
 
 BERLIN = "Europe/Berlin"
 MONDAY_8 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 Berlin
@@ -301,10 +301,10 @@ async def test_concurrent_commands_from_one_new_person_all_land(database_url: st
     """First contact and several /commit at once: the unique keys collide, the losers run again."""
     import asyncio as aio
 
-    from handlers.contract.ports import FixedClock as Clock
     from handlers.context import Context as Ctx
     from handlers.contract.incoming import Actor as Who
     from handlers.contract.incoming import Command as Cmd
+    from handlers.contract.ports import FixedClock as Clock
     from handlers.router import handle as route
     from storage.models import Commitment as C
     from storage.models import Person as P

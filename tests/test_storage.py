@@ -17,9 +17,8 @@ from alembic import command
 from handlers.contract.messages import Address, Message
 from storage.migrate import alembic_config
 from storage.models import CheckIn, Commitment, Outbox, Person
-from tests.support import enqueue, get_or_create_person
 from storage.schema import metadata
-from tests.support import Database, migrate, utc
+from tests.support import Database, enqueue, get_or_create_person, migrate, utc
 
 NOW = utc(2026, 11, 23, 9, 0)
 APP_TABLES = set(metadata.tables)

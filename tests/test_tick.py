@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from handlers.contract.incoming import Actor
 from handlers.contract.messages import Address
 from handlers.contract.ports import FixedClock
-from handlers.contract.incoming import Actor
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due
 from storage.models import CheckIn, Outbox, Person, Prompt

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
 import storage.types
+from alembic import op
 
 revision: str = '0001'
 down_revision: str | None = None

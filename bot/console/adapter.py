@@ -20,7 +20,13 @@ from zoneinfo import ZoneInfo
 from bot.console.render import render
 from handlers import pipeline
 from handlers.context import Context
-from handlers.contract.incoming import Actor, ButtonClick, Command, Incoming, TextMessage
+from handlers.contract.incoming import (
+    Actor,
+    ButtonClick,
+    Command,
+    Incoming,
+    TextMessage,
+)
 from handlers.contract.messages import Address, Button, Message
 from handlers.contract.outcomes import FormErrors, OpenForm
 from handlers.contract.ports import FixedClock

@@ -12,10 +12,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.contract.messages import Address, Message
-from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
 from bot.slack.blocks import blocks, fallback_text
 from bot.slack.web import Directory
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
 
 PLATFORM = "slack"
 log = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from handlers.contract.messages import Address
 from bot.teams.cards import Click, Submitted, read_submit
 from handlers.contract.incoming import (
     Actor,
@@ -23,6 +22,7 @@ from handlers.contract.incoming import (
     OpenedHome,
     TextMessage,
 )
+from handlers.contract.messages import Address
 
 PLATFORM = "teams"
 DEFAULT_NAME = "there"

@@ -27,11 +27,11 @@ from botbuilder.schema import (
 )
 from botframework.connector.aio import ConnectorClient
 
-from handlers.contract.messages import Address, Message
-from handlers.contract.ports import Clock, Unreachable
-from bot.teams.references import References
 from bot.teams.cards import CARD_CONTENT_TYPE, message_card
 from bot.teams.errors import ConnectorError, translate
+from bot.teams.references import References
+from handlers.contract.messages import Address, Message
+from handlers.contract.ports import Clock, Unreachable
 
 TEAMS_CHANNEL = "msteams"
 INSTALL_HINT = "they need to add Follow-Through in Teams (Apps > Follow-Through > Add) first"

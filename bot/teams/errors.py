@@ -15,7 +15,13 @@ from typing import Any
 import aiohttp
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from handlers.contract.ports import DeliveryError, RateLimited, Rejected, TransientError, Unreachable
+from handlers.contract.ports import (
+    DeliveryError,
+    RateLimited,
+    Rejected,
+    TransientError,
+    Unreachable,
+)
 
 BLOCKED_CODES = frozenset({"MessageWritesBlocked", "BotDisabledByAdmin", "ConversationBlockedByUser"})
 

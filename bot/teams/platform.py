@@ -20,11 +20,11 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 
 from bot.platform import Platform
-from handlers.contract.ports import ChatAdapter, ReferenceBook
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
 from bot.teams.references import References
 from handlers.context import Context
+from handlers.contract.ports import ChatAdapter, ReferenceBook
 from settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import time
 
-from handlers.rules.runs import Policy
 from handlers.rules.due_times import DAY_PATTERN, DAY_WORDS, describe_days
+from handlers.rules.runs import Policy
 
 QUESTION_1 = (
     "How can I be your accountability partner in a way that will be supportive of you, "

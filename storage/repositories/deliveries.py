@@ -19,7 +19,7 @@ class Deliveries:
     async def first_time(self, platform: str, delivery_id: str, now: datetime) -> bool:
         """Record the delivery; False if it was recorded before."""
         values = {"platform": platform, "event_id": delivery_id[:200], "received_at": now}
-        dialect = self._s.bind.dialect.name
+        dialect = self._s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(ProcessedEvent).values(**values).on_conflict_do_nothing(index_elements=["platform", "event_id"])
         result = await self._s.execute(statement)

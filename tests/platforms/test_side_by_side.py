@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.contract.ports import FixedClock
 from bot.teams.platform import TeamsPlatform
+from handlers.contract.ports import FixedClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import run_due
 from storage.models import CheckIn, Commitment, ManagerLink, Person

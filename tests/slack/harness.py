@@ -21,13 +21,13 @@ import aiohttp
 from aiohttp import web
 
 from app import build_platforms, build_web_app
-from handlers.contract.ports import FixedClock
 from bot.slack.platform import SlackPlatform
 from handlers.context import Context
-from storage.store import Store
+from handlers.contract.ports import FixedClock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.jobs import run_due
 from settings import Settings
+from storage.store import Store
 from tests.slack.fake_slack import FakeSlack, free_port
 from tests.support import Database, migrate
 

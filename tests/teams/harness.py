@@ -18,13 +18,13 @@ import aiohttp
 from aiohttp import web
 
 import app
-from handlers.contract.ports import FixedClock
 from bot.teams.platform import TeamsPlatform
 from handlers.context import Context
-from storage.store import Store
+from handlers.contract.ports import FixedClock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.jobs import run_due
 from settings import Settings
+from storage.store import Store
 from tests.support import Database
 from tests.teams.fake_connector import Call, FakeConnector
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from handlers.contract.messages import Address, Button, Message
 from bot.teams.activities import read_text, tenant_of, timezone_of, to_incoming
 from bot.teams.cards import form_card, message_card
 from handlers.contract.incoming import ButtonClick, FormSubmit, OpenedHome, TextMessage
+from handlers.contract.messages import Address, Button, Message
 from handlers.terms_form import TERMS_FORM
 
 BOT = "28:bot"

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import jwt
 import pytest
 
-from handlers.contract.ports import FixedClock
 from handlers.context import Context
-from storage.store import Store
+from handlers.contract.ports import FixedClock
 from settings import Settings
 from storage.models import ConversationRef, Outbox, Person, ProcessedEvent
+from storage.store import Store
 from tests.support import Database, migrate
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.harness import MONDAY_8, TeamsWorld, User, serve
