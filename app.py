@@ -1,4 +1,6 @@
-"""Follow-Through's composition root and command line: console | serve | tick | migrate.
+"""Follow-Through's composition root: builds settings, the store, the clock, the platforms and
+the scheduler, and runs the command `cli.py` parsed (console | serve | socket | tick | migrate |
+teams-package).
 
 Everything with state (settings, engine, clock, adapters, scheduler) is built here and
 passed in; no module keeps globals.
@@ -6,21 +8,25 @@ passed in; no module keeps globals.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.platform import Platform
+from cli import build_parser
 from handlers.context import Context
 from handlers.contract.ports import ChatAdapter, Clock
 from settings import Settings
 from storage.store import Store
+
+if TYPE_CHECKING:
+    from bot.slack.platform import SlackPlatform
 
 log = logging.getLogger("followthrough")
 
@@ -139,7 +145,7 @@ def build_platforms(settings: Settings, ctx: Context) -> list[Platform]:
     return [p for p in candidates if p is not None]
 
 
-def _build_slack(settings: Settings, ctx: Context):  # type: ignore[no-untyped-def]
+def _build_slack(settings: Settings, ctx: Context) -> SlackPlatform | None:
     from bot.slack import platform as slack
     from storage.db import engine_of
     from storage.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
@@ -253,33 +259,6 @@ def run_teams_package(settings: Settings, out: str) -> int:
         return 2
     print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
     return 0
-
-
-def _instant(raw: str) -> datetime:
-    value = datetime.fromisoformat(raw)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _local(raw: str) -> datetime:
-    return datetime.fromisoformat(raw)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="follow-through", description=__doc__)
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    console = verbs.add_parser("console", help="chat with the bot in the terminal (SQLite, no tokens)")
-    console.add_argument("--start", type=_local, help="start the simulated clock here (local time, e.g. '2026-11-23 08:00')")
-    console.add_argument("--echo", action=argparse.BooleanOptionalAction, default=None, help="echo input lines (default: when not a terminal)")
-    serve = verbs.add_parser("serve", help="the HTTP server (Slack, Teams, /healthz) with the scheduler")
-    serve.add_argument("--no-scheduler", action="store_true")
-    socket = verbs.add_parser("socket", help="Slack over Socket Mode (SLACK_APP_TOKEN), with the scheduler")
-    socket.add_argument("--no-scheduler", action="store_true")
-    package = verbs.add_parser("teams-package", help="zip the Teams app package for upload (needs MICROSOFT_APP_ID)")
-    package.add_argument("--out", default="follow-through-teams.zip", help="where to write the zip")
-    tick = verbs.add_parser("tick", help="one scheduler pass now, or as if at --at; sends what it queued")
-    tick.add_argument("--at", type=_instant, help="an ISO-8601 instant (UTC if no offset is given)")
-    verbs.add_parser("migrate", help="upgrade the database to the newest schema")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
