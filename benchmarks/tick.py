@@ -25,6 +25,7 @@ from handlers.contract.messages import Address, Message  # noqa: E402
 from handlers.contract.ports import FixedClock  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
 from scheduler.jobs import run_due  # noqa: E402
+from storage.store import Store  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import CheckIn, Commitment, Person  # noqa: E402
@@ -86,17 +87,18 @@ async def measure(url: str, size: int, due: int) -> dict[str, float]:
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     started = time.perf_counter()
-    report = await run_due(sessions, NOW)
+    store = Store(sessions)
+    report = await run_due(store, NOW)
     tick_seconds = time.perf_counter() - started
     chat = NullChat()
-    dispatcher = Dispatcher(sessions, {"bench": chat}, FixedClock(NOW), concurrency=8)
+    dispatcher = Dispatcher(store, {"bench": chat}, FixedClock(NOW), concurrency=8)
     started = time.perf_counter()
     await dispatcher.drain(real_sleep=False)
     drain_seconds = time.perf_counter() - started
     async with sessions() as s:
         checkins = await s.scalar(select(func.count()).select_from(CheckIn))
     started = time.perf_counter()
-    again = await run_due(sessions, NOW)
+    again = await run_due(store, NOW)
     idle_seconds = time.perf_counter() - started
     await engine.dispose()
     assert report.prompts == due and checkins == due and chat.sent == due and again.prompts == 0

@@ -230,3 +230,28 @@ async def test_a_manager_named_by_mention_who_never_talked_to_the_bot_is_told_in
     assert "Mona Berg named you as their accountability partner" in (told.texts[0] if told.texts else told.text or "")
     (person,) = await world.db.all(Person, Person.user_id == "29:erik")
     assert (person.display_name, person.workspace_id, person.reachable) == ("Erik Nord", TENANT_A, True)
+
+
+async def test_a_database_that_is_briefly_gone_gets_a_clear_reply_not_a_500(world: TeamsWorld) -> None:
+    from sqlalchemy import text
+
+    from storage.models import Commitment
+
+    await onboard(world, MONA)
+    gone = ("commitment", "processed_event", "conversation_ref")
+    async with world.db.engine.begin() as conn:
+        for table in gone:
+            await conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_away"))
+    try:
+        calls = await world.say(MONA, "commit 20 calls every weekday")  # asserts a 2xx answer
+        replies = [json.dumps(c.body) for c in calls if c.method == "POST" and c.conversation_id == MONA.conversation]
+        assert len(replies) == 1 and "couldn't reach my database just now, so nothing was saved" in replies[0]
+    finally:
+        async with world.db.engine.begin() as conn:
+            for table in gone:
+                await conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
+    assert await world.db.count(Commitment) == 0
+
+    await world.say(MONA, "commit 20 calls every weekday")
+    (saved,) = await world.db.all(Commitment)
+    assert (saved.title, saved.cadence, saved.status) == ("20 calls", "days:0,1,2,3,4", "active")
