@@ -14,11 +14,11 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
-from bot.platform import Platform
+import logs
 from cli import build_parser
 from handlers.context import Context
 from handlers.contract.ports import ChatAdapter, Clock
@@ -31,18 +31,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("followthrough")
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for handler in logging.getLogger().handlers:
-        install_log_redaction(handler)
+class Platform(Protocol):
+    """What a chat platform folder (`bot/slack`, `bot/teams`) gives the composition root: its
+    `build(settings, ctx, ...)` returns one of these, or None when it is not configured."""
 
+    @property
+    def adapter(self) -> ChatAdapter:
+        """Delivers the outbox's messages on this platform."""
+        ...
 
-def install_log_redaction(handler: logging.Handler) -> None:
-    """Mask tokens and secrets in everything `handler` writes."""
-    from bot.redaction import RedactingFilter
+    def mount(self, app: web.Application) -> None:
+        """Add this platform's HTTP routes to the server."""
+        ...
 
-    if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-        handler.addFilter(RedactingFilter())
+    async def close(self) -> None:
+        """Release clients and connections."""
+        ...
 
 
 def migrate(settings: Settings) -> None:
@@ -264,7 +268,7 @@ def run_teams_package(settings: Settings, out: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    _configure_logging("WARNING" if args.verb == "console" and settings.log_level.upper() == "INFO" else settings.log_level)
+    logs.configure("WARNING" if args.verb == "console" and settings.log_level.upper() == "INFO" else settings.log_level)
     if args.verb == "teams-package":
         return run_teams_package(settings, args.out)
     migrate(settings)

@@ -1,10 +1,12 @@
-"""Keeps credentials out of the logs: a logging filter that masks Slack tokens, bearer
-tokens and anything logged as a token, secret or password."""
+"""Logging for every command: the level, the format, and a filter on every handler that keeps
+credentials out of the logs (Slack tokens, bearer tokens, anything logged as a token, secret
+or password is masked)."""
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 
 MASK = "[redacted]"
 _PATTERNS = (
@@ -34,3 +36,16 @@ class RedactingFilter(logging.Filter):
         elif record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+def configure(level: str) -> None:
+    """Log to standard error at `level`, with secrets masked."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        install_redaction(handler)
+
+
+def install_redaction(handler: logging.Handler) -> None:
+    """Mask tokens and secrets in everything `handler` writes."""
+    if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+        handler.addFilter(RedactingFilter())

@@ -85,7 +85,7 @@ def source_files(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-ALL_FILES = [p for package in PACKAGES for p in source_files(package)] + [ROOT / "app.py", ROOT / "cli.py", ROOT / "settings.py"]
+ALL_FILES = [p for package in PACKAGES for p in source_files(package)] + [ROOT / "app.py", ROOT / "cli.py", ROOT / "logs.py", ROOT / "settings.py"]
 
 
 @pytest.mark.parametrize(

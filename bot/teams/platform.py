@@ -1,4 +1,4 @@
-"""Teams's entry for the composition root: `build(settings, ctx)` (see `bot.platform`).
+"""Teams's entry for the composition root: `build(settings, ctx, book)` (see `app.Platform`).
 
 Teams is on when `MICROSOFT_APP_ID` is set (requests must carry a valid Bot Framework token)
 or when `TEAMS_ENABLED=true` without an app id (local use with the Bot Framework Emulator:
@@ -19,7 +19,6 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
-from bot.platform import Platform
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
 from bot.teams.references import References
@@ -96,7 +95,7 @@ class TeamsPlatform:
         """Nothing to release: the connector clients live only as long as each request."""
 
 
-def build(settings: Settings, ctx: Context, book: ReferenceBook) -> Platform | None:
+def build(settings: Settings, ctx: Context, book: ReferenceBook) -> TeamsPlatform | None:
     """Teams, when an app id is configured or `TEAMS_ENABLED=true` (local use without auth);
     `book` keeps each person's conversation reference."""
     if not settings.microsoft_app_id and not settings.teams_enabled:

@@ -95,11 +95,11 @@ async def test_slacks_published_example_verifies_with_the_clock_at_its_timestamp
 
 
 async def test_tokens_never_appear_in_logs(slack: SlackHarness, caplog: pytest.LogCaptureFixture) -> None:
-    from app import install_log_redaction
+    from logs import install_redaction
 
     root = logging.getLogger()
     handler = caplog.handler
-    install_log_redaction(handler)
+    install_redaction(handler)
     caplog.set_level(logging.DEBUG)
     await slack.command("URITA", "/commit", "20 calls every weekday")
     await slack.tick(datetime(2026, 11, 23, 21, 30, tzinfo=UTC))
