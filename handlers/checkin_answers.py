@@ -24,21 +24,24 @@ NUDGE_MARGIN = timedelta(hours=1)
 """The nudge comes 3 hours after a No, and at least an hour before the day closes (or not at all)."""
 
 
-async def _find(tx: Tx, checkin_id: int) -> tuple[CheckIn, Commitment] | None:
+async def _find_own(tx: Tx, person: Person, checkin_id: int, what: str) -> tuple[CheckIn, Commitment] | str:
+    """The person's own check-in and its commitment, or what to tell them when it isn't theirs."""
     checkin = await tx.checkins.get(checkin_id)
     commitment = await tx.commitments.get(checkin.commitment_id) if checkin else None
-    return (checkin, commitment) if checkin and commitment else None
+    if checkin is None or commitment is None:
+        return "I couldn't find that check-in any more. Nothing changed."
+    if commitment.person_id != person.id:
+        return f"That {what} belongs to someone else; only they can answer it. Nothing changed."
+    return checkin, commitment
 
 
 async def on_answer(tx: Tx, person: Person, clicked: CheckInAnswer, now: datetime) -> Result:
     """A Yes / No click on a check-in message."""
     result = Result()
-    found = await _find(tx, clicked.checkin_id)
-    if found is None:
-        return result.reply("I couldn't find that check-in any more. Nothing changed.")
+    found = await _find_own(tx, person, clicked.checkin_id, "check-in")
+    if isinstance(found, str):
+        return result.reply(found)
     checkin, commitment = found
-    if commitment.person_id != person.id:
-        return result.reply("That check-in belongs to someone else; only they can answer it. Nothing changed.")
     if checkin.status != CheckInStatus.PENDING:
         return result.reply(f"Already recorded for “{commitment.title}”: {describe_answer(checkin)}. Nothing changed.")
     if checkin.closes_at <= now:
@@ -107,12 +110,10 @@ async def on_note(tx: Tx, person: Person, text: str, now: datetime) -> Result:
 async def on_nudge(tx: Tx, person: Person, clicked: NudgeAnswer, now: datetime) -> Result:
     """"Done it now" / "Not today" on the later nudge."""
     result = Result()
-    found = await _find(tx, clicked.checkin_id)
-    if found is None:
-        return result.reply("I couldn't find that check-in any more. Nothing changed.")
+    found = await _find_own(tx, person, clicked.checkin_id, "nudge")
+    if isinstance(found, str):
+        return result.reply(found)
     checkin, commitment = found
-    if commitment.person_id != person.id:
-        return result.reply("That nudge belongs to someone else; only they can answer it. Nothing changed.")
     if not checkin.awaiting_nudge or checkin.settled_at is not None:
         return result.reply(f"“{commitment.title}” is already settled for that day: {describe_answer(checkin)}.")
     spec, _ = await current_spec(tx, person)

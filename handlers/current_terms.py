@@ -1,10 +1,11 @@
-"""A rep's terms as the rules see them: the latest stored version, or the defaults."""
+"""A rep's terms as the rules see them (the latest stored version, or the defaults), and the
+conversion between the rules' `TermsSpec` and a stored `Terms` row, both ways."""
 
 from __future__ import annotations
 
 from datetime import time
 
-from handlers.rules.due_times import parse_days
+from handlers.rules.due_times import format_days, parse_days
 from handlers.rules.terms_text import DEFAULT_TERMS, TermsSpec
 from storage.models import Person, Terms
 from storage.store import Tx
@@ -33,3 +34,20 @@ async def current_spec(tx: Tx, person: Person) -> tuple[TermsSpec, bool]:
     """The rep's terms and whether they chose them (False: the defaults apply)."""
     row = await tx.terms.latest(person.id)
     return spec_of(row), row is not None
+
+
+def columns_of(spec: TermsSpec) -> dict[str, object]:
+    """The `Terms` row's columns for `spec` (all but the person, version and time)."""
+    return {
+        "checkin_days": format_days(spec.checkin_days),
+        "checkin_time": f"{spec.checkin_time:%H:%M}",
+        "tone": spec.tone,
+        "reflect_on_miss": spec.reflect_on_miss,
+        "nudge_later": spec.nudge_later,
+        "escalate_after": spec.escalate_after,
+        "no_answer_is_miss": spec.no_answer_is_miss,
+        "share_streak_every": spec.share_streak_every,
+        "share_oneoff_wins": spec.share_oneoff_wins,
+        "support_words": spec.support_words,
+        "followup_words": spec.followup_words,
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers import conversation_state, reschedule
-from handlers.rules.due_times import format_days
+from handlers.current_terms import columns_of
 from handlers.rules.terms_text import DEFAULT_TERMS, TermsSpec, describe
 from storage.models import Person, Terms
 from storage.store import Tx
@@ -15,23 +15,7 @@ from storage.store import Tx
 async def save(tx: Tx, person: Person, spec: TermsSpec, now: datetime) -> str:
     """Store `spec` as the rep's new terms, reschedule, end any questions in progress, and
     return the confirmation to show them."""
-    row = await tx.terms.add(
-        Terms(
-            person_id=person.id,
-            created_at=now,
-            checkin_days=format_days(spec.checkin_days),
-            checkin_time=f"{spec.checkin_time:%H:%M}",
-            tone=spec.tone,
-            reflect_on_miss=spec.reflect_on_miss,
-            nudge_later=spec.nudge_later,
-            escalate_after=spec.escalate_after,
-            no_answer_is_miss=spec.no_answer_is_miss,
-            share_streak_every=spec.share_streak_every,
-            share_oneoff_wins=spec.share_oneoff_wins,
-            support_words=spec.support_words,
-            followup_words=spec.followup_words,
-        )
-    )
+    row = await tx.terms.add(Terms(person_id=person.id, created_at=now, **columns_of(spec)))
     conversation_state.write(person, None)
     await reschedule.reschedule(tx, person, now)
     lines = [f"Thanks, {person.display_name}. Your terms (version {row.version}):", describe(spec)]

@@ -30,9 +30,6 @@ class CheckIns:
     def add(self, checkin: CheckIn) -> None:
         self._s.add(checkin)
 
-    async def flush(self) -> None:
-        await self._s.flush()
-
     async def of_prompt(self, prompt_id: int) -> list[tuple[CheckIn, Commitment]]:
         """The check-ins one prompt asks about, with their commitments, by commitment number."""
         rows = await self._s.execute(

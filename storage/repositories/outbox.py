@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -73,7 +73,8 @@ class OutboxRows:
         )
 
 
-def _claimable(now: datetime, stale_claim: timedelta):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime, stale_claim: timedelta) -> ColumnElement[bool]:
+    """Due and unclaimed, or claimed so long ago that the claimer must have died."""
     return or_(
         (Outbox.status == OutboxStatus.PENDING) & (Outbox.not_before <= now),
         (Outbox.status == OutboxStatus.SENDING) & (Outbox.claimed_at < now - stale_claim),
