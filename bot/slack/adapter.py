@@ -34,6 +34,17 @@ REJECTED_ERRORS = frozenset({
 Delivered = Callable[[Address], Awaitable[None]]
 
 
+def message_ref(channel: str, ts: str) -> str:
+    """Where a sent message lives, as the opaque reference the outbox keeps."""
+    return json.dumps({"channel": channel, "ts": ts})
+
+
+def read_ref(ref: str) -> tuple[str, str]:
+    """(channel, ts) of a reference made by `message_ref`."""
+    where = json.loads(ref)
+    return str(where["channel"]), str(where["ts"])
+
+
 def translate(error: Exception) -> Exception:
     """The outbox's view of a failed Web API call."""
     if isinstance(error, SlackApiError):
@@ -92,14 +103,14 @@ class SlackChat:
         except Exception as error:
             raise translate(error) from error
         await self._after(to)
-        return json.dumps({"channel": response["channel"], "ts": response["ts"]})
+        return message_ref(str(response["channel"]), str(response["ts"]))
 
     async def update(self, to: Address, ref: str, message: Message) -> None:
-        where = json.loads(ref)
+        channel, ts = read_ref(ref)
         try:
             await self._client.chat_update(
                 token=await self._directory.token(to.workspace_id),
-                channel=where["channel"], ts=where["ts"], blocks=blocks(message), text=fallback_text(message),
+                channel=channel, ts=ts, blocks=blocks(message), text=fallback_text(message),
             )
         except Exception as error:
             raise translate(error) from error

@@ -4,12 +4,12 @@ kept for the view submission's ack."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
+from bot.slack.adapter import read_ref
 from bot.slack.web import Directory
 from handlers.contract.messages import Address, Message
 from handlers.contract.outcomes import FormErrors, OpenForm
@@ -52,9 +52,9 @@ class SlackRenderer:
     async def update(self, ref: str | None, message: Message) -> None:
         if ref is None:
             return
-        where = json.loads(ref)
+        channel, ts = read_ref(ref)
         await self._client.chat_update(
-            token=await self._directory.token(self._to.workspace_id), channel=where["channel"], ts=where["ts"],
+            token=await self._directory.token(self._to.workspace_id), channel=channel, ts=ts,
             blocks=bk.blocks(message), text=bk.fallback_text(message),
         )
 
