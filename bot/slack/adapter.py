@@ -40,9 +40,15 @@ def message_ref(channel: str, ts: str) -> str:
 
 
 def read_ref(ref: str) -> tuple[str, str]:
-    """(channel, ts) of a reference made by `message_ref`."""
-    where = json.loads(ref)
-    return str(where["channel"]), str(where["ts"])
+    """(channel, ts) of a reference made by `message_ref`; `Rejected` for anything else."""
+    try:
+        where = json.loads(ref)
+        channel, ts = where["channel"], where["ts"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise Rejected(f"not a Slack message reference: {ref[:80]!r}") from error
+    if not isinstance(channel, str) or not isinstance(ts, str):
+        raise Rejected(f"not a Slack message reference: {ref[:80]!r}")
+    return channel, ts
 
 
 def translate(error: Exception) -> Exception:

@@ -26,12 +26,13 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from botframework.connector.aio import ConnectorClient
+from urllib3.util import Retry
 
 from bot.teams.cards import CARD_CONTENT_TYPE, message_card
 from bot.teams.errors import ConnectorError, translate
 from bot.teams.references import References
 from handlers.contract.messages import Address, Message
-from handlers.contract.ports import Clock, Unreachable
+from handlers.contract.ports import Clock, Rejected, Unreachable
 
 TEAMS_CHANNEL = "msteams"
 INSTALL_HINT = "they need to add Follow-Through in Teams (Apps > Follow-Through > Add) first"
@@ -63,12 +64,32 @@ class SentRef:
 
     @classmethod
     def load(cls, raw: str) -> SentRef:
-        data = json.loads(raw)
-        return cls(str(data["conversation_id"]), str(data["activity_id"]), str(data.get("service_url", "")))
+        """The reference `dump` made; `Rejected` for anything else."""
+        try:
+            data = json.loads(raw)
+            conversation_id, activity_id = data["conversation_id"], data["activity_id"]
+            service_url = data.get("service_url", "")
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise Rejected(f"not a Teams message reference: {raw[:80]!r}") from error
+        if not all(isinstance(v, str) and v for v in (conversation_id, activity_id)):
+            raise Rejected(f"not a Teams message reference: {raw[:80]!r}")
+        return cls(conversation_id, activity_id, str(service_url or ""))
+
+
+def without_retries(policy: Retry) -> None:
+    """Switch off the connector's own HTTP retries, in place (its HTTP session holds this very
+    object). msrest retries a throttled or failed PUT (an edit) by itself, up to 3 times, waiting
+    out Retry-After in a worker thread, so the outbox never heard of the throttling; pacing and
+    retrying are the outbox's."""
+    policy.total = policy.connect = policy.read = policy.status = 0
+    policy.status_forcelist = frozenset()
+    policy.respect_retry_after_header = False
+    policy.raise_on_status = False
 
 
 def connector_of(context: TurnContext) -> ConnectorClient:
     client: ConnectorClient = context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+    without_retries(client.config.retry_policy.policy)
     return client
 
 
