@@ -1,5 +1,6 @@
 """A fake Slack Web API on 127.0.0.1 that speaks the wire format, records every call, and
-fails on demand (429 with Retry-After, 500). It also takes `response_url` posts.
+fails on demand (429 with Retry-After, 500, or a Slack error code such as `account_inactive`
+in an HTTP 200 `{"ok": false}` answer). It also takes `response_url` posts.
 
 Usage::
 
@@ -7,6 +8,7 @@ Usage::
     await fake.start()
     fake.add_user("T1", "U1", "Rita", "America/New_York")
     fake.fail("chat.postMessage", status=429, times=3, retry_after=1)
+    fake.refuse("chat.update", "message_not_found")   # HTTP 200, ok false
     ...                                  # point SLACK_API_URL at fake.api_url
     fake.calls_to("chat.postMessage")     # what was sent, in order
     await fake.stop()
@@ -78,6 +80,10 @@ class FakeSlack:
     def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None, error: str | None = None) -> None:
         self.failures.setdefault(method, []).extend(Failure(status, retry_after, error) for _ in range(times))
 
+    def refuse(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` as Slack refuses a call: HTTP 200, `{"ok": false, "error": error}`."""
+        self.fail(method, status=200, times=times, error=error)
+
     def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
         return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
 
@@ -130,9 +136,11 @@ class FakeSlack:
         pending = self.failures.get(method)
         if pending:
             failure = pending.pop(0)
-            self.calls.append(Call(method, params, token, failure.status))
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             body = {"ok": False, "error": failure.error or ("ratelimited" if failure.status == 429 else "internal_error")}
+            # An `ok: false` answer in HTTP 200 is recorded as 400, as `_answer`'s refusals are, so
+            # `calls_to` never counts it as delivered.
+            self.calls.append(Call(method, params, token, failure.status if failure.status != 200 else 400, body))
             return web.json_response(body, status=failure.status, headers=headers)
         status, body = self._answer(method, params, token)
         self.calls.append(Call(method, params, token, status if body.get("ok") else 400, body))
