@@ -1,1 +1,1 @@
-"""The chat platforms: everything that knows Slack, Teams or a terminal, plus the neutral message model."""
+"""The chat platforms, one folder each (slack/, teams/, console/): each only translates between its platform and the core's contract."""
