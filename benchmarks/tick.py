@@ -25,10 +25,10 @@ from handlers.contract.messages import Address, Message  # noqa: E402
 from handlers.contract.ports import FixedClock  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
 from scheduler.jobs import run_due  # noqa: E402
-from storage.store import Store  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import CheckIn, Commitment, Person  # noqa: E402
+from storage.store import Store  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # Monday 16:30 in Berlin
 

@@ -5,6 +5,10 @@ refreshes the person's App Home.
 Slash commands and clicks are acknowledged first, so Slack always has its answer within
 3 seconds; modal submissions are checked before the ack, because an invalid form must be
 answered with `response_action: errors` on the ack itself.
+
+The work a listener does after its ack runs in bolt's own task, after Slack already has its
+HTTP answer. `SlackBot` counts that work while it is in flight, and `wait_idle` waits until
+there is none: a clean shutdown waits on it before closing the Web API client.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -65,6 +71,9 @@ class SlackBot:
         self._after_ack = asyncio.Semaphore(after_ack_limit)
         self._home_running: set[Address] = set()
         self._home_again: set[Address] = set()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def register(self, app: AsyncApp) -> None:
         for name in COMMANDS:
@@ -75,6 +84,32 @@ class SlackBot:
         app.event("app_home_opened")(self.on_home_opened)
         app.event("message")(self.on_message)
         app.event("user_change")(self.on_user_change)
+
+    # -- work in flight -----------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> int:
+        """How many listener bodies are running now (their after-ack work included)."""
+        return self._in_flight
+
+    @contextmanager
+    def _working(self) -> Iterator[None]:
+        """Counts one listener body as in flight. Entered synchronously, before the listener's
+        first await, so the work is counted from the moment bolt's task starts it."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> None:
+        """Return once no listener work is in flight; `TimeoutError` if some still is after `timeout` seconds."""
+        async with asyncio.timeout(timeout):
+            while self._in_flight:
+                await self._idle.wait()
 
     # -- who ---------------------------------------------------------------------------
 
@@ -103,9 +138,10 @@ class SlackBot:
     # -- listeners ---------------------------------------------------------------------
 
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
-        await ack()
-        async with self._after_ack:
-            await self._command(body, respond)
+        with self._working():
+            await ack()
+            async with self._after_ack:
+                await self._command(body, respond)
 
     async def _command(self, body: dict[str, Any], respond: Any) -> None:
         team, user_id = team_of(body), str(body["user_id"])
@@ -119,9 +155,10 @@ class SlackBot:
         await ack(response_type="ephemeral", text=f"I don't know the command `{body.get('command', '')}`.\n{HELP}")
 
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
-        await ack()
-        async with self._after_ack:
-            await self._action(body, action, respond)
+        with self._working():
+            await ack()
+            async with self._after_ack:
+                await self._action(body, action, respond)
 
     async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         team, user = team_of(body), body["user"]
@@ -131,6 +168,10 @@ class SlackBot:
         await self.run(click, trigger_id=body.get("trigger_id"), respond=respond if in_message else None)
 
     async def on_form(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        with self._working():
+            await self._form(ack, body, view)
+
+    async def _form(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         team, user = team_of(body), body["user"]
         actor = await self.actor(team, str(user["id"]), str(user.get("name") or ""))
         form_id = str(view.get("callback_id", ""))[len(bk.FORM_CALLBACK_PREFIX):]
@@ -148,21 +189,23 @@ class SlackBot:
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        async with self._after_ack:
-            actor = await self.actor(team_of(body), str(event["user"]))
-            await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=body.get("event_id"))
+        with self._working():
+            async with self._after_ack:
+                actor = await self.actor(team_of(body), str(event["user"]))
+                await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=body.get("event_id"))
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         team = team_of(body) or str(event.get("team") or "")
         text = str(event.get("text") or "")
-        async with self._after_ack:
-            mentions, mentioned = await self.mentioned(team, text)
-            actor = await self.actor(team, str(event["user"]))
-            await self.run(
-                TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None, delivery_id=body.get("event_id")
-            )
+        with self._working():
+            async with self._after_ack:
+                mentions, mentioned = await self.mentioned(team, text)
+                actor = await self.actor(team, str(event["user"]))
+                await self.run(
+                    TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None, delivery_id=body.get("event_id")
+                )
 
     async def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event.get("user") or {}

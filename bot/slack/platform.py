@@ -39,6 +39,8 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 BOT_SCOPES = ("chat:write", "commands", "im:history", "im:read", "im:write", "users:read")
+SHUTDOWN_GRACE = 10.0
+"""Seconds `close` waits for listener work still running after its ack."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,13 @@ class SlackPlatform:
         return AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
 
     async def close(self) -> None:
+        """Let the work after acks finish (for up to `SHUTDOWN_GRACE` seconds), then close the client."""
         if not self._closed:
             self._closed = True
+            try:
+                await self.bot.wait_idle(SHUTDOWN_GRACE)
+            except TimeoutError:
+                log.warning("Slack work still running after %.0fs; closing anyway", SHUTDOWN_GRACE)
             session = getattr(self.client, "session", None)
             if session is not None:
                 await session.close()

@@ -41,21 +41,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def _test_side(task: asyncio.Task[Any]) -> bool:
-    """Tasks the tests themselves run (the test, gathered requests), as opposed to the server's."""
-    code = getattr(task.get_coro(), "cr_code", None)
-    return code is not None and "/tests/" in code.co_filename
-
-
-def _idle_connection(task: asyncio.Task[Any]) -> bool:
-    """A kept-alive server connection waiting for its next request (aiohttp parks it on `_waiter`)."""
-    coro = task.get_coro()
-    if getattr(coro, "__qualname__", "") != "RequestHandler.start":
-        return False
-    frame = getattr(coro, "cr_frame", None)
-    handler = frame.f_locals.get("self") if frame is not None else None
-    waiter = getattr(handler, "_waiter", None)
-    return waiter is not None and not waiter.done()
+QUIET_YIELDS = 5
+"""Turns of the event loop with no Slack work in flight before `settle` calls it settled."""
 
 
 class SlackHarness:
@@ -79,7 +66,6 @@ class SlackHarness:
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
         self.url = ""
-        self._baseline: set[asyncio.Task[Any]] = set()
         self._response_urls = 0
         self.ctx_platforms: list[Any] = []
 
@@ -96,7 +82,6 @@ class SlackHarness:
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.url = f"http://127.0.0.1:{port}"
         self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
-        self._baseline = set(asyncio.all_tasks())
         return self
 
     async def stop(self) -> None:
@@ -109,19 +94,24 @@ class SlackHarness:
         await self.db.engine.dispose()
 
     async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until the work bolt runs after each ack has finished."""
+        """Wait until the work bolt runs after each ack has finished (`SlackBot.wait_idle`).
+
+        bolt starts each listener in a task of its own; the HTTP answer can arrive before that
+        task has taken its first step (where the bot starts counting it). So the loop is given
+        a few turns, and it is settled only when no work was in flight across all of them."""
+        bot = self.platform.bot
         deadline = time.monotonic() + timeout
-        current = asyncio.current_task()
         while True:
-            busy = [
-                t for t in asyncio.all_tasks()
-                if t is not current and t not in self._baseline and not t.done() and not _test_side(t) and not _idle_connection(t)
-            ]
-            if not busy:
+            try:
+                await bot.wait_idle(max(deadline - time.monotonic(), 0.0))
+            except TimeoutError:
+                raise AssertionError(f"Slack work still in flight after {timeout}s: {bot.in_flight}") from None
+            for _ in range(QUIET_YIELDS):
+                await asyncio.sleep(0)
+                if bot.in_flight:
+                    break
+            else:
                 return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"still busy after {timeout}s: {busy}")
-            await asyncio.sleep(0.01)
 
     # -- requests -------------------------------------------------------------------------
 

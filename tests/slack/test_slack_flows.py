@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.models import CheckIn, ManagerLink, Notice, Person, Terms
+from storage.models import CheckIn, Commitment, ManagerLink, Notice, Person, Terms
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN, SlackHarness
 
@@ -92,10 +92,14 @@ async def test_commit_is_acked_at_once_and_answered_ephemerally(slack: SlackHarn
         rita = (await s.scalars(select(Person).where(Person.user_id == "URITA"))).one()
     assert (rita.platform, rita.workspace_id, rita.tz, rita.display_name) == ("slack", "T1", "America/New_York", "Rita")
     assert all(c.token == BOT_TOKEN for c in slack.fake.calls if c.method != "response_url")
+    (saved,) = await slack.db.all(Commitment)
+    assert (saved.person_id, saved.seq, saved.text) == (rita.id, 1, "20 calls every weekday")
+    assert (saved.title, saved.cadence, saved.due_date, saved.status) == ("20 calls", "days:0,1,2,3,4", None, "active")
 
     status, _ = await slack.command("URITA", "/commit", "be better")
     assert status == 200
     assert "Nothing was saved" in slack.last_reply()
+    assert [c.title for c in await slack.db.all(Commitment)] == ["20 calls"]
 
 
 async def test_accountability_terms_opens_the_modal_straight_from_the_command(slack: SlackHarness) -> None:
@@ -112,6 +116,9 @@ async def test_the_whole_loop_checkin_buttons_manager_exception_and_digest(slack
     await slack.command("URITA", "/commit", "20 calls every weekday")
     await slack.command("URITA", "/accountability", "manager <@UMGR|dana>")
     assert "Dana is now your accountability partner" in slack.last_reply()
+    people = {p.user_id: p.id for p in await slack.db.all(Person)}
+    (link,) = await slack.db.all(ManagerLink)
+    assert (link.rep_id, link.manager_id, link.status) == (people["URITA"], people["UMGR"], "active")
     await slack.drain()
     told = slack.dms("UMGR")
     assert len(told) == 1 and "Rita named you as their accountability partner" in told[0]["text"]
@@ -148,7 +155,8 @@ async def test_the_whole_loop_checkin_buttons_manager_exception_and_digest(slack
     await slack.drain()
     exception = slack.dms("UMGR")[-1]["text"]
     assert "Rita has missed" in exception and "Demo prep ate the afternoon." in exception and "Coaching prompt" in exception
-    assert len(await slack.db.all(Notice)) == 1
+    assert [(c.status, c.note) for c in await slack.db.all(CheckIn)] == [("no", "Demo prep ate the afternoon.")]
+    assert [(n.kind, n.rep_id, n.manager_id) for n in await slack.db.all(Notice)] == [("escalation", people["URITA"], people["UMGR"])]
 
     # Dana's Monday digest (08:00 Chicago) lists Rita as needing help.
     await slack.tick(datetime(2026, 11, 30, 14, 5, tzinfo=UTC))
@@ -164,6 +172,10 @@ async def test_the_whole_loop_checkin_buttons_manager_exception_and_digest(slack
 async def test_manager_can_decline_with_the_button(slack: SlackHarness) -> None:
     await slack.command("URITA", "/accountability", "manager @dana")
     assert "Dana is now your accountability partner" in slack.last_reply()
+    people = {p.user_id: p.id for p in await slack.db.all(Person)}
+    assert [(link.rep_id, link.manager_id, link.status) for link in await slack.db.all(ManagerLink)] == [
+        (people["URITA"], people["UMGR"], "active")
+    ]
     await slack.drain()
     told = slack.dms("UMGR")[-1]
     decline = button(told["blocks"], "Decline")

@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from storage.models import CheckIn, Outbox, Person
+import pytest
+
+from storage.models import CheckIn, Commitment, Outbox, Person
 from tests.slack.harness import TEAM, SlackHarness
 from tests.slack.test_slack_flows import button
 
@@ -57,10 +60,15 @@ async def test_clicks_on_old_or_unknown_checkins_answer_harmlessly(slack: SlackH
     assert "no answer" in slack.last_reply()
     assert [c.status for c in await slack.db.all(CheckIn)] == ["no_answer"]
 
-    await slack.click("URITA", yes["action_id"], "424242:yes", ts=monday["ts"])
+    # The same button, garbled to point at a check-in that doesn't exist.
+    _, _, answer = yes["value"].partition(":")
+    await slack.click("URITA", yes["action_id"], f"424242:{answer}", ts=monday["ts"])
     assert "couldn't find that check-in" in slack.last_reply()
-    await slack.click("URITA", "retired_action:0", "x", ts=monday["ts"])
+    # A button in its place from an older version of the bot, whose action no longer exists.
+    _, _, index = yes["action_id"].rpartition(":")
+    await slack.click("URITA", f"retired_action:{index}", "x", ts=monday["ts"])
     assert "older version" in slack.last_reply()
+    assert [c.status for c in await slack.db.all(CheckIn)] == ["no_answer"]
 
 
 async def test_a_429_storm_during_fan_out_sends_each_checkin_exactly_once(slack: SlackHarness) -> None:
@@ -106,3 +114,31 @@ async def test_a_database_that_is_briefly_gone_gets_a_clear_reply_and_the_form_s
     status, body = await slack.submit("URITA", view, terms_values())
     assert status == 200 and body == ""
     assert "Your terms (version 1)" in slack.dms("URITA")[-1]["text"]
+
+
+async def test_wait_idle_waits_for_the_work_after_the_ack(slack: SlackHarness) -> None:
+    """The bot counts a listener's work from its first step to its last, after the ack included."""
+    bot = slack.platform.bot
+    acked, release = asyncio.Event(), asyncio.Event()
+    replies: list[dict[str, Any]] = []
+
+    async def ack(**_: Any) -> None:
+        acked.set()
+        await release.wait()  # Slack has its answer; the work after it is held here
+
+    async def respond(**reply: Any) -> None:
+        replies.append(reply)
+
+    body = {"team_id": TEAM, "user_id": "URITA", "user_name": "rita", "command": "/commit", "text": "20 calls every weekday"}
+    work = asyncio.ensure_future(bot.on_command(ack, body, respond))
+    await acked.wait()
+    assert bot.in_flight == 1
+    with pytest.raises(TimeoutError):
+        await bot.wait_idle(0.05)
+    assert not work.done()
+
+    release.set()
+    await bot.wait_idle(5.0)
+    assert work.done() and bot.in_flight == 0
+    assert [c.title for c in await slack.db.all(Commitment)] == ["20 calls"]
+    assert replies and "Logged #1: 20 calls" in replies[-1]["text"]

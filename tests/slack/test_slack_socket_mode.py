@@ -32,7 +32,8 @@ async def test_a_slash_command_over_socket_mode_is_acked_and_answered(slack: Sla
             {"envelope_id": "env-1", "type": "slash_commands", "payload": payload, "accepts_response_payload": True}
         )
         await wait_until(lambda: any(a.get("envelope_id") == "env-1" for a in slack.fake.socket_acks))
-        await wait_until(lambda: slack.fake.calls_to("response_url"))
+        await slack.settle()  # the reply comes after the ack, from the listener's own task
+        assert slack.fake.calls_to("response_url")
         assert "Logged #1: 20 calls, weekdays" in slack.last_reply()
         assert [c.title for c in await slack.db.all(Commitment)] == ["20 calls"]
     finally:

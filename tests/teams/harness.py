@@ -50,14 +50,13 @@ class User:
 
 
 async def start_site(application: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve `application` on a free port of 127.0.0.1; returns its runner and base URL."""
     runner = web.AppRunner(application)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None)
-    assert sockets
-    port = sockets[0].getsockname()[1]
-    return runner, f"http://127.0.0.1:{port}"
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    (address,) = runner.addresses
+    host, port = address[:2]
+    return runner, f"http://{host}:{port}"
 
 
 class TeamsWorld:

@@ -8,8 +8,9 @@ from botbuilder.schema import Activity
 
 from bot.teams.activities import read_text, tenant_of, timezone_of, to_incoming
 from bot.teams.cards import form_card, message_card
+from handlers.buttons import Answer, CheckInAnswer, button
 from handlers.contract.incoming import ButtonClick, FormSubmit, OpenedHome, TextMessage
-from handlers.contract.messages import Address, Button, Message
+from handlers.contract.messages import Address, Message
 from handlers.terms_form import TERMS_FORM
 
 BOT = "28:bot"
@@ -55,7 +56,10 @@ def test_mentions_become_addresses_in_order_and_the_bot_mention_is_dropped() -> 
 def test_what_an_activity_means() -> None:
     typed = to_incoming(activity(text="list"))
     assert isinstance(typed, TextMessage) and typed.text == "list" and typed.actor.display_name == "Mona"
-    click = to_incoming(activity(value={"ft": "click", "action": "checkin", "value": "7:yes"}, replyToId="9"))
+    card = message_card(Message.text("Did you?", button("Yes", CheckInAnswer(7, Answer.YES))))
+    sent = card["body"][1]["actions"][0]["data"]  # the Yes button as the bot draws it
+    assert sent == {"ft": "click", "action": "checkin", "value": "7:yes"}  # the shape cards already sent carry
+    click = to_incoming(activity(value=sent, replyToId="9"))
     assert click == ButtonClick(click.actor, "checkin", "7:yes")  # type: ignore[union-attr]
     form = to_incoming(activity(value={"ft": "form", "form": "terms", "days": "0,2,4", "time": "09:00", "after_miss": "", "bogus": "x"}))
     assert isinstance(form, FormSubmit) and form.form_id == "terms"
@@ -69,7 +73,8 @@ def test_what_an_activity_means() -> None:
 
 
 def test_cards_round_trip_buttons_and_form_values() -> None:
-    card = message_card(Message.text("Did you?", Button("Yes", "checkin", "1:yes", "primary"), Button("No", "checkin", "1:no", "danger")))
+    yes, no = button("Yes", CheckInAnswer(1, Answer.YES), "primary"), button("No", CheckInAnswer(1, Answer.NO), "danger")
+    card = message_card(Message.text("Did you?", yes, no))
     actions = card["body"][1]["actions"]
     assert [(a["title"], a.get("style")) for a in actions] == [("Yes", "positive"), ("No", "destructive")]
     back = to_incoming(activity(value=actions[0]["data"]))

@@ -9,7 +9,15 @@ import json
 from sqlalchemy import select
 
 from handlers.terms_form import TERMS_FORM
-from storage.models import CheckIn, Commitment, ConversationRef, Outbox, Person, Terms
+from storage.models import (
+    CheckIn,
+    Commitment,
+    ConversationRef,
+    ManagerLink,
+    Outbox,
+    Person,
+    Terms,
+)
 from tests.teams.harness import (
     BOT_ID,
     GOOD_TERMS,
@@ -102,6 +110,14 @@ async def test_a_week_in_teams_commit_checkin_yes_no_and_the_manager_hears_the_e
     assert reply.text.startswith("Logged #2: update CRM")
     (reply,) = await world.say(MONA, "manager <at>Dana Lee</at>", DANA)
     assert reply.text.startswith("Dana Lee is now your accountability partner")
+    people = {p.user_id: p.id for p in await world.db.all(Person)}
+    saved = [(c.person_id, c.seq, c.title, c.cadence, c.status) for c in await world.db.all(Commitment, order_by=Commitment.seq)]
+    assert saved == [
+        (people[MONA.id], 1, "20 calls", "days:0,1,2,3,4", "active"),
+        (people[MONA.id], 2, "update CRM", "days:0,1,2,3,4,5,6", "active"),
+    ]
+    (link,) = await world.db.all(ManagerLink)
+    assert (link.rep_id, link.manager_id, link.status) == (people[MONA.id], people[DANA.id], "active")
     await world.drain()
     link_notice = world.connector.last_post(DANA.conversation)
     assert link_notice.texts[0].startswith("Mona Berg named you as their accountability partner")
@@ -136,12 +152,14 @@ async def test_a_week_in_teams_commit_checkin_yes_no_and_the_manager_hears_the_e
     assert put[0].texts[1:] == ["#1 20 calls (weekdays): ✅ Yes", "#2 update CRM (every day)"]
     assert [a["title"] for a in put[0].actions] == ["Yes", "No"]
     assert any(c.method == "POST" and "Done: “20 calls" in c.text for c in calls)
+    assert [c.status for c in await world.db.all(CheckIn, order_by=CheckIn.id)] == ["yes", "pending"]
 
     # No on #2 (the rep's terms: tell the manager after 1 miss): card replaced, manager told.
     calls = await world.submit(MONA, card, card.action("No", 1)["data"])
     put = [c for c in calls if c.method == "PUT"]
     assert len(put) == 1 and put[0].activity_id == card.answered_id
     assert "✅ Yes" in put[0].text and "❌ No" in put[0].text and put[0].actions == []
+    assert [c.status for c in await world.db.all(CheckIn, order_by=CheckIn.id)] == ["yes", "no"]
     before_dana = len(world.connector.posts(DANA.conversation))
     await world.drain()
     dana_posts = world.connector.posts(DANA.conversation)
@@ -164,11 +182,15 @@ async def test_a_week_in_teams_commit_checkin_yes_no_and_the_manager_hears_the_e
 
 
 async def test_a_button_from_an_older_version_answers_harmlessly(world: TeamsWorld) -> None:
-    welcome, _ = await world.install(MONA)
-    calls = await world.submit(MONA, welcome, {"ft": "click", "action": "retired-feature", "value": "7"})
+    welcome, form = await world.install(MONA)
+    # The cards' real buttons, as an older version of the bot drew them: an action and a form that no longer exist.
+    retired_click = {**welcome.action("Answer the two questions")["data"], "action": "retired-feature", "value": "7"}
+    calls = await world.submit(MONA, welcome, retired_click)
     assert "older version of me" in calls[0].text
-    calls = await world.submit(MONA, welcome, {"ft": "form", "form": "retired-form", "x": "1"})
+    retired_form = {**form.action("Save my terms")["data"], "form": "retired-form", "x": "1"}
+    calls = await world.submit(MONA, form, retired_form)
     assert "That form is from an older version of me" in calls[0].text
+    assert await world.db.count(Terms) == 0
 
 
 async def test_commands_as_messages(world: TeamsWorld) -> None:
@@ -178,8 +200,10 @@ async def test_commands_as_messages(world: TeamsWorld) -> None:
     (form,) = await world.say(MONA, "terms")
     assert form.texts[0] == TERMS_FORM.title and form.inputs()["tone"]["value"] == "straight"
     await world.say(MONA, "commit 2 demos every week")
+    assert [(c.seq, c.title, c.status) for c in await world.db.all(Commitment)] == [(1, "2 demos", "active")]
     (reply,) = await world.say(MONA, "done 1")
     assert "#1" in reply.text or "2 demos" in reply.text
+    assert [(c.seq, c.title, c.status) for c in await world.db.all(Commitment)] == [(1, "2 demos", "done")]
     (reply,) = await world.say(MONA, "pause until 2026-12-24")
     assert reply.text.startswith("Paused through Thu 24 Dec 2026")
     async with world.db.sessions() as s:
