@@ -130,7 +130,10 @@ async def run_tick(settings: Settings, at: datetime | None) -> int:
         adapters.update({p.adapter.platform: p.adapter for p in platforms})
         dispatcher = Dispatcher(store, adapters, clock, settings.outbox_concurrency)
         sent = await dispatcher.drain(real_sleep=at is None)
-        log.info("tick at %s: %s; sent %s, retried %s, failed %s", clock.now().isoformat(), report, sent.sent, sent.retried, sent.failed)
+        log.info(
+            "tick at %s: %s; sent %s, retried %s, failed %s, lost to another sender %s",
+            clock.now().isoformat(), report, sent.sent, sent.retried, sent.failed, sent.lost,
+        )
     finally:
         for platform in platforms:
             await platform.close()

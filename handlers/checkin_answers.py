@@ -10,7 +10,11 @@ from handlers.buttons import Answer, CheckInAnswer, NudgeAnswer, button
 from handlers.checkin_message import describe_answer
 from handlers.contract.messages import Message
 from handlers.contract.outcomes import Result, Update
-from handlers.conversation_state import AwaitingNote
+from handlers.conversation_state import (
+    AwaitingNotes,
+    awaiting_notes,
+    stop_awaiting_note,
+)
 from handlers.current_terms import current_spec
 from handlers.delivery import nudge_key, prompt_key, queue
 from handlers.rules import tone
@@ -79,32 +83,49 @@ async def _follow_up(
         )
     if spec.reflect_on_miss:
         checkin.awaiting_note = True
-        conversation_state.write(person, AwaitingNote(checkin.id))
-        result.reply(tone.say(spec.tone, "reflect", title=commitment.title))
+        pending = awaiting_notes(person)
+        conversation_state.write(person, pending.adding(checkin.id) if pending else AwaitingNotes((checkin.id,)))
+        if pending is None or pending.current == checkin.id:
+            result.reply(tone.say(spec.tone, "reflect", title=commitment.title))
+        # otherwise this No's question comes once the rep has answered the ones before it
     if not checkin.awaiting_note and not checkin.awaiting_nudge:
         await escalation.settle(tx, checkin, now, spec)
 
 
 def awaiting_note(person: Person) -> bool:
     """Is the rep's next plain message their answer to "what got in the way?"."""
-    return isinstance(conversation_state.read(person), AwaitingNote)
+    return awaiting_notes(person) is not None
 
 
 async def on_note(tx: Tx, person: Person, text: str, now: datetime) -> Result:
-    """The rep's answer to "what got in the way?"."""
-    state = conversation_state.read(person)
-    conversation_state.write(person, None)
-    checkin = await tx.checkins.get(state.checkin_id) if isinstance(state, AwaitingNote) else None
+    """The rep's answer to "what got in the way?" for the oldest No still waiting for one; then
+    the question for the next, if more are waiting."""
     result = Result()
-    if checkin is None:
+    pending = awaiting_notes(person)
+    if pending is None:
         return result
+    rest = pending.without(pending.current)
+    conversation_state.write(person, rest)
+    checkin = await tx.checkins.get(pending.current)
     spec, _ = await current_spec(tx, person)
-    checkin.note = text.strip()[:2000]
-    checkin.awaiting_note = False
-    result.reply(tone.say(spec.tone, "note_thanks"))
-    if not checkin.awaiting_nudge and checkin.settled_at is None:
-        await escalation.settle(tx, checkin, now, spec)
+    if checkin is not None:
+        checkin.note = text.strip()[:2000]
+        checkin.awaiting_note = False
+        result.reply(tone.say(spec.tone, "note_thanks"))
+        if not checkin.awaiting_nudge and checkin.settled_at is None:
+            await escalation.settle(tx, checkin, now, spec)
+    if rest is not None:
+        await _ask_next_note(tx, person, rest, spec, result)
     return result
+
+
+async def _ask_next_note(tx: Tx, person: Person, pending: AwaitingNotes, spec: TermsSpec, result: Result) -> None:
+    nxt = await tx.checkins.get(pending.current)
+    commitment = await tx.commitments.get(nxt.commitment_id) if nxt is not None else None
+    if commitment is None:
+        conversation_state.write(person, pending.without(pending.current))
+        return
+    result.reply(tone.say(spec.tone, "reflect", title=commitment.title))
 
 
 async def on_nudge(tx: Tx, person: Person, clicked: NudgeAnswer, now: datetime) -> Result:
@@ -123,8 +144,8 @@ async def on_nudge(tx: Tx, person: Person, clicked: NudgeAnswer, now: datetime) 
         checkin.recovered = True
         checkin.answered_at = now
         result.reply(tone.say(spec.tone, "yes", title=commitment.title))
-        if checkin.awaiting_note and awaiting_note(person):
-            conversation_state.write(person, None)
+        if checkin.awaiting_note:
+            stop_awaiting_note(person, checkin.id)
         await escalation.settle(tx, checkin, now, spec)
     else:
         result.reply("OK, recorded as not today.")

@@ -18,6 +18,7 @@ STATUS_WORDS = {
     CheckInStatus.YES: "✅ Yes",
     CheckInStatus.NO: "❌ No",
     CheckInStatus.NO_ANSWER: "— no answer",
+    CheckInStatus.VOID: "— void (no longer asked; doesn't count)",
 }
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers import checkin_message, conversation_state, escalation, reschedule
-from handlers.conversation_state import AwaitingNote
+from handlers import checkin_message, escalation, reschedule
+from handlers.conversation_state import stop_awaiting_note
 from handlers.current_terms import current_spec
+from handlers.days_off import days_off
 from handlers.delivery import prompt_key, queue
 from handlers.rules.due_times import (
     cadence_days,
@@ -17,6 +18,7 @@ from handlers.rules.due_times import (
     local_date_of,
     next_slot_after,
     period_for,
+    slot_is_waiting,
 )
 from handlers.rules.terms_text import TermsSpec
 from storage.models import CheckIn, Commitment, Person, Prompt
@@ -39,12 +41,16 @@ async def open_due(store: Store, now: datetime) -> int:
                 continue
             spec, _ = await current_spec(tx, person)
             tz = reschedule.zone(person)
-            new_next = next_slot_after(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until)
+            off = days_off(person)
+            new_next = next_slot_after(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until, off)
             if not await tx.people.move_next_checkin(person_id, expected, new_next):
                 continue
-            slot = latest_slot_at_or_before(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until)
+            slot: datetime | None = expected
+            if not slot_is_waiting(expected, now, tz, person.paused_until, off):
+                # Its day is over (downtime) or off: ask about today's slot if one has come, never an ended day.
+                slot = latest_slot_at_or_before(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until, off)
             if slot is None or slot < expected or end_of_local_day(local_date_of(slot, tz), tz) <= now:
-                continue  # the slot's day is over (downtime): don't ask about a day that has ended
+                continue
             if await _open_slot(tx, person, spec, slot, now):
                 queued += 1
     return queued
@@ -79,38 +85,56 @@ async def _open_slot(tx: Tx, person: Person, spec: TermsSpec, slot: datetime, no
 
 
 async def close_days(store: Store, now: datetime) -> int:
-    """Settle every check-in whose day has ended: unanswered ones become `no answer`."""
-    closed = 0
+    """Settle every check-in whose day has ended: unanswered ones become `no answer`. The check-ins
+    of one message close together, and the message is edited once to show them closed."""
     async with store.reading() as tx:
-        ids = await tx.checkins.closing_by(now, BATCH)
-    for checkin_id in ids:
+        found = await tx.checkins.closing_by(now, BATCH)
+    by_message: dict[int | None, list[int]] = {}
+    for checkin_id, prompt_id in found:
+        by_message.setdefault(prompt_id, []).append(checkin_id)
+    groups = [ids for prompt_id, ids in by_message.items() if prompt_id is not None]
+    groups += [[checkin_id] for checkin_id in by_message.get(None, [])]
+    closed = 0
+    for ids in groups:
         async with store.transaction() as tx:
-            checkin = await tx.checkins.get_locked(checkin_id)
-            if checkin is None or checkin.settled_at is not None:
+            closed += await _close(tx, ids, now)
+    return closed
+
+
+async def _close(tx: Tx, checkin_ids: list[int], now: datetime) -> int:
+    """Close these check-ins (all of one message) in one transaction; edit their message once."""
+    closed = 0
+    unanswered: CheckIn | None = None
+    person: Person | None = None
+    for checkin_id in checkin_ids:
+        checkin = await tx.checkins.get_locked(checkin_id)
+        if checkin is None or checkin.settled_at is not None:
+            continue
+        commitment = await tx.commitments.get(checkin.commitment_id)
+        person = await tx.people.get(commitment.person_id) if commitment else None
+        if person is None:
+            continue
+        if checkin.status == CheckInStatus.PENDING:
+            if await tx.checkins.settle_status(checkin, CheckInStatus.NO_ANSWER, None):
+                unanswered = checkin
+            elif checkin.settled_at is not None:
                 continue
-            commitment = await tx.commitments.get(checkin.commitment_id)
-            person = await tx.people.get(commitment.person_id) if commitment else None
-            if person is None:
-                continue
-            if checkin.status == CheckInStatus.PENDING:
-                if await tx.checkins.settle_status(checkin, CheckInStatus.NO_ANSWER, None):
-                    await _show_closed(tx, person, checkin, now)
-                elif checkin.settled_at is not None:
-                    continue
-            if checkin.awaiting_note and isinstance(conversation_state.read(person), AwaitingNote):
-                conversation_state.write(person, None)
-            spec, _ = await current_spec(tx, person)
-            await escalation.settle(tx, checkin, now, spec)
-            closed += 1
+        if checkin.awaiting_note:
+            stop_awaiting_note(person, checkin.id)
+        spec, _ = await current_spec(tx, person)
+        await escalation.settle(tx, checkin, now, spec)
+        closed += 1
+    if unanswered is not None and person is not None:
+        await _show_closed(tx, person, unanswered, now)
     return closed
 
 
 async def _show_closed(tx: Tx, person: Person, checkin: CheckIn, now: datetime) -> None:
-    """Queue an in-place edit of the check-in message so its closed buttons show `no answer`."""
+    """Queue one in-place edit of the check-in message so its closed buttons show `no answer`."""
     prompt = await tx.prompts.get(checkin.prompt_id) if checkin.prompt_id is not None else None
     if prompt is None:
         return
     await tx.flush()
     spec, _ = await current_spec(tx, person)
     message = await checkin_message.render(tx, person, prompt, spec)
-    await queue(tx, person, message, now, key=prompt_key(prompt.id), once=f"closed:{checkin.id}", edit=True)
+    await queue(tx, person, message, now, key=prompt_key(prompt.id), once=f"closed:{prompt.id}", edit=True)

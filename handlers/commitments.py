@@ -14,12 +14,22 @@ from handlers.rules.commit_text import (
     describe_when,
     parse_commitment,
 )
+from handlers.rules.due_times import cadence_days, describe_days
 from storage.models import Commitment, Person
 from storage.states import CommitmentStatus
 from storage.store import Tx
 
 OPEN = (CommitmentStatus.ACTIVE, CommitmentStatus.PAUSED, CommitmentStatus.PROPOSED)
 """Commitments a rep still has in hand (listed, on their page)."""
+
+MAX_OPEN = 25
+"""The most open commitments (active, paused and proposed) a rep may have at once: beyond it,
+`/commit`, the form and a manager's proposal save nothing and say how to make room."""
+
+MAKE_ROOM = (
+    "Finish one with `/accountability done N` or drop one with `/accountability drop N` to make room; "
+    "`/accountability list` shows the numbers."
+)
 
 COMMIT_FORM = Form(
     form_id="commit",
@@ -64,9 +74,22 @@ async def create(
     )
 
 
+async def at_cap(tx: Tx, person: Person) -> bool:
+    """Whether `person` already has `MAX_OPEN` open commitments."""
+    await tx.people.lock(person.id)  # two commits at once count in turn, so neither passes the cap
+    return await tx.commitments.count(person.id, OPEN) >= MAX_OPEN
+
+
+def cap_reached() -> str:
+    """What a rep hears when a new commitment would take them past `MAX_OPEN`."""
+    return f"You already have {MAX_OPEN} open commitments, the most I keep at once. {MAKE_ROOM} Nothing was saved."
+
+
 async def commit(tx: Tx, person: Person, text: str, now: datetime) -> Result:
-    """`/commit TEXT`: log a commitment for yourself."""
+    """`/commit TEXT`: log a commitment for yourself (unless that would pass `MAX_OPEN`)."""
     result = Result()
+    if await at_cap(tx, person):
+        return result.reply(cap_reached())
     stripped = text.strip()
     parsed = parse_commitment(stripped, local_today(person, now).date())
     if isinstance(parsed, ParseProblem):
@@ -76,7 +99,13 @@ async def commit(tx: Tx, person: Person, text: str, now: datetime) -> Result:
     lines = [f"Logged #{commitment.seq}: {commitment.title}, {parsed.describe_when()}."]
     if person.next_checkin_at is not None:
         lines.append(f"I'll ask about it at your check-ins; the next one is {reschedule.describe_instant(person.next_checkin_at, person)}.")
-    _, chosen = await current_spec(tx, person)
+    spec, chosen = await current_spec(tx, person)
+    days = cadence_days(commitment.cadence)
+    if days and not days & spec.checkin_days:
+        lines.append(
+            f"It falls on none of your check-in days ({describe_days(spec.checkin_days)}), "
+            "so I'll ask about it at your first check-in after each time."
+        )
     if not chosen:
         lines.append("You're on the default terms; answer the two questions with `/accountability terms` to set your own.")
     return result.reply("\n".join(lines))
@@ -87,7 +116,10 @@ def open_form() -> OpenForm:
 
 
 async def submit_form(tx: Tx, person: Person, values: dict[str, FormValue], now: datetime) -> Result:
-    """The "Add a commitment" form: like `/commit`, but a text that can't be read is shown on the field."""
+    """The "Add a commitment" form: like `/commit`, but what stops it (a text that can't be read,
+    `MAX_OPEN` reached) is shown on the field, and the form stays open."""
+    if await at_cap(tx, person):
+        return Result().add(FormErrors({"text": cap_reached()}))
     raw = values.get("text", "")
     text = (raw if isinstance(raw, str) else " ".join(raw)).strip()
     if not text:

@@ -1,7 +1,8 @@
 """What the bot is waiting for from a person in a typed conversation, read and written in one
 place (stored as JSON on the person's row; anything unreadable means "nothing").
 
-- `AwaitingNote`: their next message answers "what got in the way?" for one check-in.
+- `AwaitingNotes`: their next messages answer "what got in the way?", one per check-in, in
+  the order the Nos came (the first id is the one being asked now).
 - `TermsInterview`: they are answering the two questions step by step; `draft` holds the
   answers so far (see `handlers.terms_chat`).
 """
@@ -16,8 +17,19 @@ from storage.models import Person
 
 
 @dataclass(frozen=True)
-class AwaitingNote:
-    checkin_id: int
+class AwaitingNotes:
+    checkin_ids: tuple[int, ...]
+
+    @property
+    def current(self) -> int:
+        return self.checkin_ids[0]
+
+    def adding(self, checkin_id: int) -> AwaitingNotes:
+        return self if checkin_id in self.checkin_ids else AwaitingNotes((*self.checkin_ids, checkin_id))
+
+    def without(self, checkin_id: int) -> AwaitingNotes | None:
+        rest = tuple(i for i in self.checkin_ids if i != checkin_id)
+        return AwaitingNotes(rest) if rest else None
 
 
 @dataclass(frozen=True)
@@ -25,7 +37,7 @@ class TermsInterview:
     draft: dict[str, Any] = field(default_factory=dict)
 
 
-State = AwaitingNote | TermsInterview | None
+State = AwaitingNotes | TermsInterview | None
 
 
 def read(person: Person) -> State:
@@ -37,8 +49,10 @@ def read(person: Person) -> State:
         return None
     if not isinstance(data, dict):
         return None
-    if data.get("flow") == "note" and isinstance(data.get("checkin"), int):
-        return AwaitingNote(data["checkin"])
+    if data.get("flow") == "note":
+        ids = data.get("checkins", [data.get("checkin")])  # one id: stored before notes queued
+        valid = tuple(i for i in ids if isinstance(i, int)) if isinstance(ids, list) else ()
+        return AwaitingNotes(valid) if valid else None
     if data.get("flow") == "terms":
         draft = data.get("draft")
         return TermsInterview(draft if isinstance(draft, dict) else {})
@@ -49,7 +63,19 @@ def write(person: Person, state: State) -> None:
     match state:
         case None:
             person.conversation_state = None
-        case AwaitingNote(checkin_id):
-            person.conversation_state = json.dumps({"flow": "note", "checkin": checkin_id})
+        case AwaitingNotes(checkin_ids):
+            person.conversation_state = json.dumps({"flow": "note", "checkins": list(checkin_ids)})
         case TermsInterview(draft):
             person.conversation_state = json.dumps({"flow": "terms", "draft": draft})
+
+
+def awaiting_notes(person: Person) -> AwaitingNotes | None:
+    state = read(person)
+    return state if isinstance(state, AwaitingNotes) else None
+
+
+def stop_awaiting_note(person: Person, checkin_id: int) -> None:
+    """The rep no longer owes a note for this check-in (it settled some other way)."""
+    notes = awaiting_notes(person)
+    if notes is not None:
+        write(person, notes.without(checkin_id))

@@ -74,7 +74,8 @@ async def oneoff_kept(
 
 
 async def _escalate(tx: Tx, rep: Person, commitment: Commitment, checkin: CheckIn, spec: TermsSpec, now: datetime) -> None:
-    recent = list(reversed(await tx.checkins.latest_settled(commitment.id, commitment.miss_run)))
+    misses = (CheckInStatus.NO, CheckInStatus.NO_ANSWER) if spec.no_answer_is_miss else (CheckInStatus.NO,)
+    recent = list(reversed(await tx.checkins.latest_settled(commitment.id, commitment.miss_run, misses)))
     days = ", ".join(f"{c.due_at.astimezone(reschedule.zone(rep)):%a %-d %b}" for c in recent)
     notes = [c.note for c in recent if c.note]
     n = commitment.miss_run

@@ -9,7 +9,9 @@ HELP = """Here's what I understand:
 • `/accountability`: your terms, your commitments, and everything your manager was told
 • `/accountability terms`: answer the two questions again to change your terms
 • `/accountability list`, `done N`, `drop N`, `edit N TEXT`, `pause N`, `resume N`
-• `/accountability pause until DATE`, `/accountability resume`: out of office, holidays
+• `/accountability pause until DATE`, `/accountability resume`: out of office
+• `/accountability timezone Europe/Berlin`: your time zone (check-ins and digests follow it)
+• `/accountability holidays DE BY`, `holidays off`: public holidays as days off
 • `/accountability manager @name`: name your accountability partner
 • `/accountability team`, `/accountability digest`: for managers, your reps at a glance
 • `/accountability digest friday 16:00`, `digest off`, `digest on`: when your weekly digest comes

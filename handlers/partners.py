@@ -52,6 +52,7 @@ async def name_partner(
         current.status = LinkStatus.ENDED
         current.responded_at = now
     link = await tx.links.add(ManagerLink(rep_id=rep.id, manager_id=manager.id, status=LinkStatus.ACTIVE, created_at=now))
+    await tx.people.lock_fresh(manager)  # a digest falling due right now may be clearing its slot
     if manager.digest_next_at is None and manager.digest_enabled:
         manager.digest_next_at = reschedule.next_digest_after(manager, now)
     spec, _ = await current_spec(tx, rep)

@@ -8,16 +8,20 @@ Usage (in a platform's request handler)::
 
 The error policy: a database that is down, or a write that collided, saves nothing and
 gets a clear reply; a submitted form stays open with that reply under its first field.
+Anything else the router raises (a bug) is answered the same way, never passed on to the
+platform: the router's transaction rolled back whole, the person hears that nothing was
+saved and gets a short error id, and the log has that id with the traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import assert_never
 
 from handlers import forms, rep_page, router
 from handlers.context import Context
-from handlers.contract.incoming import Actor, FormSubmit, Incoming
+from handlers.contract.incoming import Actor, FormSubmit, Incoming, cleaned
 from handlers.contract.messages import Address, Message
 from handlers.contract.outcomes import FormErrors, OpenForm, Reply, Result, Update
 from handlers.contract.ports import Renderer
@@ -26,6 +30,10 @@ from storage.store import StoreUnavailable
 log = logging.getLogger(__name__)
 
 FORM_NOT_SAVED = "I couldn't save just now (my database is briefly unavailable). Please press Save again in a minute."
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side and nothing was saved. "
+    "If it happens again, tell your admin this code: {error_id}"
+)
 
 
 async def deliver(
@@ -36,11 +44,25 @@ async def deliver(
     if delivery_id and not await first_delivery(ctx, platform or incoming.actor.address.platform, delivery_id):
         log.info("dropping a repeated delivery %s", delivery_id)
         return None
-    result = await router.handle(ctx, incoming)
+    incoming = cleaned(incoming)
+    try:
+        result, reason = await router.handle(ctx, incoming), FORM_NOT_SAVED
+    except Exception:  # a bug: the transaction rolled back, so say that nothing was saved
+        code = error_id()
+        address = incoming.actor.address
+        log.exception("error %s while handling %s from %s/%s/%s", code, type(incoming).__name__,
+                      address.platform, address.workspace_id, address.user_id)
+        reason = SOMETHING_WENT_WRONG.format(error_id=code)
+        result = Result(nothing_saved=True).reply(reason)
     if result.nothing_saved and isinstance(incoming, FormSubmit):
-        result = keep_form_open(incoming.form_id, result)
+        result = keep_form_open(incoming.form_id, result, reason)
     await render(ctx, result, renderer)
     return result
+
+
+def error_id() -> str:
+    """A short random id that ties what the person was told to the traceback in the log."""
+    return secrets.token_hex(4)
 
 
 async def first_delivery(ctx: Context, platform: str, delivery_id: str) -> bool:
@@ -54,11 +76,11 @@ async def first_delivery(ctx: Context, platform: str, delivery_id: str) -> bool:
         return True
 
 
-def keep_form_open(form_id: str, result: Result) -> Result:
+def keep_form_open(form_id: str, result: Result, reason: str = FORM_NOT_SAVED) -> Result:
     """A form whose submit saved nothing stays open, with the reason under its first field."""
     if any(isinstance(item, FormErrors) for item in result.items):
         return result
-    return Result(nothing_saved=True).add(FormErrors({forms.first_field(form_id): FORM_NOT_SAVED}))
+    return Result(nothing_saved=True).add(FormErrors({forms.first_field(form_id): reason}))
 
 
 async def render(ctx: Context, result: Result, renderer: Renderer) -> None:

@@ -8,7 +8,14 @@ from datetime import datetime
 
 from handlers import reschedule
 from handlers.buttons import ProposalAnswer, ProposalChoice, button
-from handlers.commitments import create, describe_commitment, local_today
+from handlers.commitments import (
+    MAKE_ROOM,
+    MAX_OPEN,
+    at_cap,
+    create,
+    describe_commitment,
+    local_today,
+)
 from handlers.contract.messages import Address, Message
 from handlers.contract.outcomes import Result
 from handlers.delivery import proposal_key, queue
@@ -37,6 +44,11 @@ async def propose(tx: Tx, manager: Person, text: str, rep_address: Address, now:
         return result.reply(
             f"Only {rep.display_name}'s accountability partner can log commitments for them, and that isn't you. "
             f"Nothing was saved. {rep.display_name} can name you with `/accountability manager @you`."
+        )
+    if await at_cap(tx, rep):
+        return result.reply(
+            f"{rep.display_name} already has {MAX_OPEN} open commitments, the most I keep for one person, "
+            f"so I can't add this one. Nothing was saved. They can make room: {MAKE_ROOM}"
         )
     parsed = parse_commitment(body, local_today(rep, now).date())
     if isinstance(parsed, ParseProblem):

@@ -21,7 +21,7 @@ from storage.store import Tx
 
 _ANSWERS = {
     CheckInStatus.PENDING: "waiting", CheckInStatus.YES: "✅ yes", CheckInStatus.NO: "❌ no",
-    CheckInStatus.NO_ANSWER: "— no answer",
+    CheckInStatus.NO_ANSWER: "— no answer", CheckInStatus.VOID: "— void (didn't count)",
 }
 
 

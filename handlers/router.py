@@ -17,14 +17,15 @@ from handlers import (
     commitments,
     digest,
     help,
+    holiday_calendar,
     out_of_office,
     partners,
     proposals,
     rep_page,
-    reschedule,
     terms,
     terms_chat,
     terms_form,
+    time_zone,
 )
 from handlers.buttons import (
     CheckInAnswer,
@@ -35,6 +36,7 @@ from handlers.buttons import (
     TermsStep,
     button,
     decode,
+    read_id,
 )
 from handlers.context import Context
 from handlers.contract.incoming import (
@@ -47,6 +49,8 @@ from handlers.contract.incoming import (
 )
 from handlers.contract.outcomes import OpenForm, Result
 from handlers.escalation import MissingRow
+from handlers.rules.terms_text import read_days, read_time
+from handlers.rules.time_zones import is_zone
 from storage.models import Person
 from storage.store import StoreUnavailable, Tx, WriteConflict
 
@@ -83,17 +87,30 @@ async def handle(ctx: Context, incoming: Incoming) -> Result:
     return Result(nothing_saved=True).reply(BUSY)
 
 
-async def ensure_person(tx: Tx, incoming: Incoming, now: datetime) -> Person:
+async def ensure_person(tx: Tx, incoming: Incoming, now: datetime) -> tuple[Person, str | None]:
+    """The person who acted (created on first contact, zone kept current), and anything to tell
+    them about their time zone."""
     actor = incoming.actor
     address = actor.address
-    person, _ = await tx.people.get_or_create(
-        address.platform, address.workspace_id, address.user_id, actor.display_name, actor.tz, now
+    known_zone = actor.tz if is_zone(actor.tz) else None
+    person, created = await tx.people.get_or_create(
+        address.platform, address.workspace_id, address.user_id, actor.display_name, known_zone, now
     )
     person.reachable = True  # they just reached us, so we can reach them
-    if actor.tz and person.tz != actor.tz:
-        person.tz = actor.tz
-        await reschedule.reschedule(tx, person, now)
-    return person
+    if known_zone and not person.tz_chosen and person.tz != known_zone:
+        await time_zone.move_to(tx, person, known_zone, now, chosen=False)
+    if actor.tz and known_zone is None:
+        log.warning("unknown time zone %r for %s/%s; keeping %s", actor.tz[:64], address.platform, address.user_id, person.tz)
+    if not created:
+        return person, None
+    if actor.tz and known_zone is None:
+        return person, (
+            f"Your chat app says your time zone is “{actor.tz[:64]}”, which I don't know, so I'm using {person.tz}. "
+            f"Set yours with {time_zone.EXAMPLE}."
+        )
+    if known_zone is None:
+        return person, f"I don't know your time zone yet, so I'm using {person.tz}. Tell me yours with {time_zone.EXAMPLE}."
+    return person, None
 
 
 def _invite(person: Person) -> Result:
@@ -106,7 +123,14 @@ def _invite(person: Person) -> Result:
 
 
 async def _dispatch(tx: Tx, incoming: Incoming, now: datetime, forms: bool) -> Result:
-    person = await ensure_person(tx, incoming, now)
+    person, zone_note = await ensure_person(tx, incoming, now)
+    result = await _answer(tx, person, incoming, now, forms)
+    if zone_note:
+        result.reply(zone_note)
+    return result
+
+
+async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, forms: bool) -> Result:
     first_contact = not person.greeted
     person.greeted = True
     match incoming:
@@ -125,14 +149,17 @@ async def _dispatch(tx: Tx, incoming: Incoming, now: datetime, forms: bool) -> R
                 return _invite(person)
             if first_contact:
                 return terms_chat.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
+            # A command always runs as one, even while an answer is awaited (which stays awaited);
+            # while one is, only text that is unmistakably a command counts as one.
+            awaiting = checkin_answers.awaiting_note(person) or terms_chat.in_progress(person)
+            command = as_command(incoming, strict=awaiting)
+            if command is not None:
+                return await _command(tx, person, command, now, forms)
             if checkin_answers.awaiting_note(person):
                 return await checkin_answers.on_note(tx, person, incoming.text, now)
             if terms_chat.in_progress(person):
                 return await terms_chat.on_text(tx, person, incoming.text, now)
-            command = as_command(incoming)
-            if command is None:
-                return help.help_text("I only understand commands; nothing was changed.")
-            return await _command(tx, person, command, now, forms)
+            return help.help_text("I only understand commands; nothing was changed.")
         case Command():
             result = await _command(tx, person, incoming, now, forms)
             if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
@@ -143,19 +170,48 @@ async def _dispatch(tx: Tx, incoming: Incoming, now: datetime, forms: bool) -> R
             return result
 
 
-COMMAND_WORDS = frozenset({"help", "terms", "list", "done", "drop", "edit", "pause", "resume", "manager", "team", "digest"})
+COMMAND_WORDS = frozenset({
+    "help", "terms", "list", "done", "drop", "edit", "pause", "resume", "manager", "team", "digest", "timezone", "holidays",
+})
 
 
-def as_command(message: TextMessage) -> Command | None:
-    """A typed message that reads as a command (`commit 20 calls every weekday`, `done 2`), as one."""
+def as_command(message: TextMessage, *, strict: bool = False) -> Command | None:
+    """A typed message that reads as a command (`commit 20 calls every weekday`, `done 2`), as one.
+    `strict`: only text that can't be meant otherwise (a note that starts "done by noon, but..."
+    is a note; `done 2` is a command)."""
     text = message.text.strip()
     word, _, rest = text.partition(" ")
-    word = word.lower().lstrip("/")
+    slash = word.startswith("/")
+    word, rest = word.lower().lstrip("/"), rest.strip()
     if word in ("commit", "accountability"):
-        return Command(message.actor, word, rest.strip(), message.mentions, message.mentioned)
-    if word in COMMAND_WORDS:
-        return Command(message.actor, "accountability", f"{word} {rest.strip()}".strip(), message.mentions, message.mentioned)
-    return None
+        return Command(message.actor, word, rest, message.mentions, message.mentioned)
+    if word not in COMMAND_WORDS or (strict and not slash and not _unmistakable(word, rest, message)):
+        return None
+    return Command(message.actor, "accountability", f"{word} {rest}".strip(), message.mentions, message.mentioned)
+
+
+def _unmistakable(word: str, rest: str, message: TextMessage) -> bool:
+    match word:
+        case "help" | "list" | "team" | "terms":
+            return rest == ""
+        case "done" | "drop":
+            return read_id(rest) is not None
+        case "edit":
+            number, _, text = rest.partition(" ")
+            return read_id(number) is not None and text.strip() != ""
+        case "pause":
+            return read_id(rest) is not None or rest.lower().startswith("until ")
+        case "resume":
+            return rest == "" or read_id(rest) is not None
+        case "manager":
+            return bool(message.mentions)
+        case "digest":
+            return rest.lower() in ("", "on", "off") or (read_days(rest) is not None and read_time(rest) is not None)
+        case "timezone":
+            return rest == "" or is_zone(rest.replace(" ", "_"))
+        case "holidays":
+            return rest == "" or len(rest) <= 24 and rest.replace(" ", "").replace("-", "").isalpha()
+    return False
 
 
 async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime) -> Result:
@@ -228,6 +284,10 @@ async def _command(tx: Tx, person: Person, command: Command, now: datetime, form
             return await partners.name_partner(tx, person, command.mentions, now, command.mentioned)
         case "digest" if rest:
             return await digest.set_cadence(person, rest, now)
+        case "timezone":
+            return await time_zone.set_zone(tx, person, rest, now)
+        case "holidays":
+            return await holiday_calendar.set_calendar(tx, person, rest, now)
         case "team" | "digest":
             if not await tx.people.reps_of(person.id):
                 return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")

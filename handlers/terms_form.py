@@ -97,7 +97,7 @@ def read(values: dict[str, FormValue]) -> TermsSpec | FormErrors:
     """Check a submitted form; every problem is reported against its own field."""
     errors: dict[str, str] = {}
     day_values = _chosen_values(values, "days")
-    days = frozenset(int(d) for d in day_values if d.isdigit() and 0 <= int(d) <= 6)
+    days = frozenset(int(d) for d in day_values if d.isascii() and d.isdigit() and 0 <= int(d) <= 6)
     if not days:
         errors["days"] = "Pick at least one day, so I know when to check in."
     at = read_time(_single_value(values, "time"))

@@ -1,11 +1,20 @@
-"""The outbox dispatcher: claims queued messages atomically and sends them, paced and retried.
+"""The outbox dispatcher: leases queued messages and sends them, paced and retried.
 
-Claiming is a compare-and-set per row (`pending -> sending`), so two replicas on one
-database never send the same message. Sends to one recipient go in order; different
-recipients go concurrently, bounded by a semaphore and a per-workspace rate limit. A 429
-waits for its Retry-After; 5xx and connection errors back off exponentially with jitter;
-an unreachable person is marked so and not retried, and the row's fallback message (if it
-has one: "tell this person this instead") is queued.
+Each pass leases the due rows of whole recipients (storage/repositories/outbox.py: the lease
+is measured on the database's clock, `not_before` on ours). While the pass sends, a renewal
+task extends the lease of every row the pass still holds, every third of the lease, and each
+row's lease is renewed once more just before its send; the task is cancelled when the sends
+end. Every outcome is recorded only if the lease is still held (fenced by the claim token): a
+pass whose lease ran out and was taken over by another dispatcher changes nothing, logs it and
+sends nothing more to that recipient. A dispatcher that dies mid-send stops renewing; after its
+lease runs out another one takes the rows over, so what it had in flight may go out twice,
+and nothing else.
+
+Sends to one recipient go in order; different recipients go concurrently, bounded by a
+semaphore and a per-workspace rate limit. A 429 waits for its Retry-After; 5xx and
+connection errors back off exponentially with jitter; an unreachable person is marked so and
+not retried, and the row's fallback message (if it has one: "tell this person this instead")
+is queued.
 """
 
 from __future__ import annotations
@@ -46,6 +55,8 @@ class SendOutcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    LOST = "lost"
+    """The lease ran out and another dispatcher took the row over: its outcome is theirs."""
 
 
 @dataclass
@@ -54,6 +65,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     unreachable: int = 0
+    lost: int = 0
     rows: list[int] = field(default_factory=list)
 
     def __iadd__(self, other: DispatchReport) -> DispatchReport:
@@ -61,6 +73,7 @@ class DispatchReport:
         self.retried += other.retried
         self.failed += other.failed
         self.unreachable += other.unreachable
+        self.lost += other.lost
         self.rows += other.rows
         return self
 
@@ -74,6 +87,8 @@ class DispatchReport:
                 self.failed += 1
             case SendOutcome.UNREACHABLE:
                 self.unreachable += 1
+            case SendOutcome.LOST:
+                self.lost += 1
 
 
 def backoff(attempt: int) -> timedelta:
@@ -82,10 +97,15 @@ def backoff(attempt: int) -> timedelta:
 
 
 class Dispatcher:
-    """Drains the outbox through the platform adapters it is given."""
+    """Drains the outbox through the platform adapters it is given. `lease` is how long a pass
+    holds its rows between renewals (default: the store's)."""
 
-    def __init__(self, store: Store, adapters: dict[str, ChatAdapter], clock: Clock, concurrency: int = 8) -> None:
+    def __init__(
+        self, store: Store, adapters: dict[str, ChatAdapter], clock: Clock, concurrency: int = 8,
+        *, lease: timedelta | None = None,
+    ) -> None:
         self._outbox = store.outbox
+        self._lease = lease if lease is not None else store.outbox.lease
         self._adapters = adapters
         self._clock = clock
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -100,15 +120,35 @@ class Dispatcher:
 
     async def dispatch_once(self) -> DispatchReport:
         """Send everything due now; returns what happened."""
-        rows = await self._outbox.claim(list(self._adapters), self._clock.now(), BATCH)
+        rows = await self._outbox.claim(list(self._adapters), self._clock.now(), BATCH, lease=self._lease)
+        if not rows:
+            return DispatchReport()
         by_recipient: dict[int, list[Outbox]] = defaultdict(list)
         for row in rows:
             by_recipient[row.recipient_id].append(row)
-        reports = await asyncio.gather(*(self._send_in_order(group) for group in by_recipient.values()))
+        renewal = asyncio.create_task(self._renew(rows[0].claim_token or ""))
+        try:
+            reports = await asyncio.gather(*(self._send_in_order(group) for group in by_recipient.values()))
+        finally:
+            renewal.cancel()
+            await asyncio.wait([renewal])
         total = DispatchReport()
         for report in reports:
             total += report
         return total
+
+    async def _renew(self, token: str) -> None:
+        """Keep the pass's lease alive, every third of the lease (a steady beat, however long
+        each renewal takes), until cancelled."""
+        loop = asyncio.get_running_loop()
+        beat = loop.time()
+        while True:
+            beat += self._lease.total_seconds() / 3
+            await asyncio.sleep(max(0.0, beat - loop.time()))
+            try:
+                await self._outbox.renew(token, self._lease)
+            except Exception:  # the database blinked: try again next time (the lease has 2/3 left)
+                log.exception("renewing the outbox lease %s failed", token)
 
     async def _send_in_order(self, rows: list[Outbox]) -> DispatchReport:
         report = DispatchReport()
@@ -126,18 +166,21 @@ class Dispatcher:
             outcome = await self._send_one(row)
             report.rows.append(row.id)
             report.count(outcome)
-            # A retry or an unreachable person holds back the rest, to keep their messages in order.
-            blocked = outcome in (SendOutcome.RETRY, SendOutcome.UNREACHABLE)
+            # A retry, an unreachable person or a lost lease holds back the rest, to keep their
+            # messages in order (a lost lease: the new holder has them; releasing them does nothing).
+            blocked = outcome in (SendOutcome.RETRY, SendOutcome.UNREACHABLE, SendOutcome.LOST)
         return report
 
     async def _send_one(self, row: Outbox) -> SendOutcome:
         adapter = self._adapters[row.platform]
-        person, ref = await self._outbox.recipient_and_ref(row)
+        target = await self._outbox.begin_send(row, self._lease)
+        if target is None:
+            return self._lost(row, "the send (not made)")
+        person, ref = target.person, target.ref
         if person is None:
             return await self._finish(row, OutboxStatus.FAILED, error="recipient no longer exists")
         if not person.reachable:
-            await self._outbox.give_up_on_recipient(row, "recipient is unreachable (app removed or blocked)", self._clock.now())
-            return SendOutcome.UNREACHABLE
+            return await self._give_up(row, "recipient is unreachable (app removed or blocked)")
         to = Address(person.platform, person.workspace_id, person.user_id)
         message = Message.from_json(row.message_json)
         try:
@@ -154,8 +197,7 @@ class Dispatcher:
         except TransientError as error:
             return await self._retry(row, backoff(row.attempts + 1), str(error), count=True)
         except Unreachable as error:
-            await self._outbox.give_up_on_recipient(row, str(error), self._clock.now())
-            return SendOutcome.UNREACHABLE
+            return await self._give_up(row, str(error))
         except Rejected as error:
             log.warning("outbox row %s rejected by %s: %s", row.id, row.platform, error)
             return await self._finish(row, OutboxStatus.FAILED, error=str(error))
@@ -168,15 +210,29 @@ class Dispatcher:
         attempts = row.attempts + 1
         if count and attempts >= MAX_ATTEMPTS:
             return await self._finish(row, OutboxStatus.FAILED, error=error, attempts=attempts)
-        await self._outbox.retry_later(row, attempts=attempts, not_before=self._clock.now() + delay, error=error)
+        if not await self._outbox.retry_later(row, attempts=attempts, not_before=self._clock.now() + delay, error=error):
+            return self._lost(row, "the retry")
         return SendOutcome.RETRY
+
+    async def _give_up(self, row: Outbox, error: str) -> SendOutcome:
+        if not await self._outbox.give_up_on_recipient(row, error, self._clock.now()):
+            return self._lost(row, "giving up on the recipient")
+        return SendOutcome.UNREACHABLE
 
     async def _finish(
         self, row: Outbox, status: OutboxStatus, *, error: str | None = None, platform_ref: str | None = None,
         attempts: int | None = None,
     ) -> SendOutcome:
-        await self._outbox.finish(row, status, now=self._clock.now(), error=error, platform_ref=platform_ref, attempts=attempts)
+        if not await self._outbox.finish(
+            row, status, now=self._clock.now(), error=error, platform_ref=platform_ref, attempts=attempts
+        ):
+            return self._lost(row, f"the outcome {status.value!r}")
         return SendOutcome.SENT if status == OutboxStatus.SENT else SendOutcome.FAILED
+
+    def _lost(self, row: Outbox, what: str) -> SendOutcome:
+        """The row's lease ran out and another dispatcher holds it now: its outcome is theirs."""
+        log.warning("outbox row %s: lease %s was lost to another dispatcher; %s not recorded", row.id, row.claim_token, what)
+        return SendOutcome.LOST
 
     async def drain(self, max_wait: float = 120.0, real_sleep: bool = True) -> DispatchReport:
         """Dispatch until nothing is due, waiting out retries due within `max_wait` seconds."""
@@ -184,7 +240,8 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max_wait
         while True:
-            total += await self.dispatch_once()
+            report = await self.dispatch_once()
+            total += report
             soonest = await self._outbox.soonest_pending(list(self._adapters))
             if soonest is None:
                 return total
@@ -193,3 +250,5 @@ class Dispatcher:
                 return total
             if wait > 0:
                 await asyncio.sleep(wait)
+            elif not report.rows:  # due rows, but held by another dispatcher or behind a retry
+                await asyncio.sleep(min(1.0, self._lease.total_seconds() / 3))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,6 +63,11 @@ class Person(Base):
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0)
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    tz_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The person set `tz` themselves: it wins over what their platform says."""
+    holiday_country: Mapped[str | None] = mapped_column(String(8), default=None)
+    """ISO 3166 country whose public holidays are days off (with `holiday_region`), or None."""
+    holiday_region: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class ManagerLink(Base):
@@ -181,7 +187,8 @@ class Notice(Base):
 
 
 class Outbox(Base):
-    """A message waiting to be sent (or an edit of one already sent); the dispatcher drains it."""
+    """A message waiting to be sent (or an edit of one already sent); the dispatcher drains it
+    under a lease (`claim_token`, `lease_until`: see storage/repositories/outbox.py)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index(None, "status", "not_before"),)
@@ -200,6 +207,10 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When the current lease was taken (the database's clock)."""
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """While `sending`: the holder (`claim_token`) keeps the row until then (the database's clock),
+    renewing it while the send is in flight; after it, another dispatcher may take the row over."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     platform_ref: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,6 +20,9 @@ class CheckInStatus(StrEnum):
     NO = "no"
     NO_ANSWER = "no_answer"
     """The rep's day ended without an answer."""
+    VOID = "void"
+    """It stopped mattering before it was answered: its commitment was done, dropped or paused,
+    or the rep paused. Never a miss, never part of a run."""
 
 
 class LinkStatus(StrEnum):

@@ -60,9 +60,11 @@ class Store:
     """Transactions, plus the stores that run their own short transactions (the outbox's claims,
     saved conversation references)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], stale_claim: timedelta = timedelta(minutes=5)) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lease: timedelta = timedelta(minutes=1)) -> None:
+        """`lease`: how long an outbox claim holds without renewal (renewed every third of it
+        while a send is in flight); after a crash, the rows it held wait this long."""
         self.sessions = sessions
-        self.outbox = OutboxClaims(sessions, stale_claim)
+        self.outbox = OutboxClaims(sessions, lease)
         self.conversation_refs = ConversationRefs(sessions)
 
     @asynccontextmanager

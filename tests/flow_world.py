@@ -113,6 +113,10 @@ class World:
         await run_due(self.ctx.store, when)
         await self.dispatcher.drain(real_sleep=False)
 
+    def offered_in_last(self, name: str, label: str) -> Button:
+        """The button labelled `label` in the latest message the bot delivered to `name`."""
+        return button(self.last(name), label)
+
     def last(self, name: str) -> Message:
         return self.chat.inbox[name][-1]
 

@@ -171,7 +171,7 @@ class ConsoleSession:
             self.output.line(f"{self.speaker}> {text}")
         if text.startswith(":"):
             await self._meta(text)
-        elif text.isdigit():
+        elif text.isascii() and text.isdigit() and len(text) < 10:
             await self._click(int(text))
         elif text.startswith("/"):
             name, _, rest = text[1:].partition(" ")

@@ -1,18 +1,27 @@
 """The outbox's way into Slack: DMs with `conversations.open` + `chat.postMessage`, edits
-with `chat.update`, and Slack's errors translated into what the outbox should do."""
+with `chat.update`, and Slack's errors translated into what the outbox should do.
+
+A neutral message too big for one Slack message (more than 50 blocks) goes out as several,
+in order (`bot.slack.blocks.messages`); its one reference names them all. An edit re-renders
+the message over the same Slack messages, in place. The reference can't change after the
+send, so an edit that needs fewer messages turns the ones left over into "(continued above)"
+(kept, not deleted: a later edit that needs them again still finds them), and one that needs
+more posts the extra ones after the others; those extras are not in the reference, so later
+edits don't reach them (a check-in only ever shrinks as it is answered, so ours never do).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import blocks, fallback_text
+from bot.slack import blocks as bk
 from bot.slack.web import Directory
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
@@ -34,21 +43,64 @@ REJECTED_ERRORS = frozenset({
 Delivered = Callable[[Address], Awaitable[None]]
 
 
-def message_ref(channel: str, ts: str) -> str:
-    """Where a sent message lives, as the opaque reference the outbox keeps."""
-    return json.dumps({"channel": channel, "ts": ts})
+def message_ref(channel: str, stamps: Sequence[str]) -> str:
+    """Where a sent message lives (the channel and the ts of each of its Slack messages, in
+    order), as the opaque reference the outbox keeps."""
+    return json.dumps({"channel": channel, "ts": list(stamps)})
 
 
-def read_ref(ref: str) -> tuple[str, str]:
-    """(channel, ts) of a reference made by `message_ref`; `Rejected` for anything else."""
+def read_ref(ref: str) -> tuple[str, tuple[str, ...]]:
+    """(channel, every ts) of a reference made by `message_ref`, or by its one-message form
+    before messages were split (`{"channel": ..., "ts": "..."}`, still in the database);
+    `Rejected` for anything else."""
     try:
         where = json.loads(ref)
         channel, ts = where["channel"], where["ts"]
     except (ValueError, KeyError, TypeError) as error:
         raise Rejected(f"not a Slack message reference: {ref[:80]!r}") from error
-    if not isinstance(channel, str) or not isinstance(ts, str):
+    stamps = (ts,) if isinstance(ts, str) else tuple(ts) if isinstance(ts, list) else ()
+    if not isinstance(channel, str) or not channel or not stamps or not all(isinstance(t, str) and t for t in stamps):
         raise Rejected(f"not a Slack message reference: {ref[:80]!r}")
-    return channel, ts
+    return channel, stamps
+
+
+async def post_message(client: AsyncWebClient, token: str, channel: str, message: Message) -> tuple[str, list[str]]:
+    """Post `message` as one or more Slack messages, in order: (channel, their ts). If one fails,
+    those already posted are deleted again (as far as Slack lets us), so that a retry of the whole
+    send doesn't show them twice."""
+    parts = bk.messages(message)
+    stamps: list[str] = []
+    try:
+        for number, part in enumerate(parts):
+            response = await client.chat_postMessage(
+                token=token, channel=channel, blocks=part or None, text=bk.fallback_text(message, number, len(parts))
+            )
+            channel = str(response["channel"])
+            stamps.append(str(response["ts"]))
+    except Exception:
+        for ts in stamps:
+            try:
+                await client.chat_delete(token=token, channel=channel, ts=ts)
+            except Exception:
+                log.warning("could not delete part %s of a message that failed to send", ts, exc_info=True)
+        raise
+    return channel, stamps
+
+
+async def edit_message(client: AsyncWebClient, token: str, channel: str, stamps: Sequence[str], message: Message) -> None:
+    """Re-render `message` over the Slack messages `stamps` names, each edited in place; those left
+    over say "(continued above)", and parts beyond them are posted after them (see the module doc)."""
+    parts = bk.messages(message, at_least=len(stamps))
+    for number, ts in enumerate(stamps):
+        if number < len(parts):
+            blocks, text = parts[number], bk.fallback_text(message, number, len(parts))
+        else:
+            blocks, text = bk.continued(), bk.CONTINUED
+        await client.chat_update(token=token, channel=channel, ts=ts, blocks=blocks, text=text)
+    for number in range(len(stamps), len(parts)):
+        await client.chat_postMessage(
+            token=token, channel=channel, blocks=parts[number] or None, text=bk.fallback_text(message, number, len(parts))
+        )
 
 
 def translate(error: Exception) -> Exception:
@@ -103,21 +155,16 @@ class SlackChat:
         try:
             token = await self._directory.token(to.workspace_id)
             channel = await self._directory.dm_channel(to.workspace_id, to.user_id)
-            response = await self._client.chat_postMessage(
-                token=token, channel=channel, blocks=blocks(message), text=fallback_text(message)
-            )
+            channel, stamps = await post_message(self._client, token, channel, message)
         except Exception as error:
             raise translate(error) from error
         await self._after(to)
-        return message_ref(str(response["channel"]), str(response["ts"]))
+        return message_ref(channel, stamps)
 
     async def update(self, to: Address, ref: str, message: Message) -> None:
-        channel, ts = read_ref(ref)
+        channel, stamps = read_ref(ref)
         try:
-            await self._client.chat_update(
-                token=await self._directory.token(to.workspace_id),
-                channel=channel, ts=ts, blocks=blocks(message), text=fallback_text(message),
-            )
+            await edit_message(self._client, await self._directory.token(to.workspace_id), channel, stamps, message)
         except Exception as error:
             raise translate(error) from error
         await self._after(to)

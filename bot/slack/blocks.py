@@ -1,12 +1,19 @@
 """Neutral messages and forms rendered as Block Kit, and modal submissions read back.
 
 Buttons carry the neutral `action` in their `action_id` (`action:index`, unique per
-block) and the neutral `value` as their value. A form becomes a modal whose
+message) and the neutral `value` as their value. A form becomes a modal whose
 `callback_id` is `form:<form_id>` and whose blocks are named after the fields.
+
+Slack's limits are kept here, so nothing is ever cut: a section's text longer than
+3,000 characters becomes several sections (cut after a line, else at a space), more than
+25 buttons become several actions blocks, and a message of more than 50 blocks becomes
+several Slack messages (`messages`), each neutral section kept whole in one of them where
+it fits. A view (App Home, a modal) can't be split; it holds up to 100 blocks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from handlers.contract.messages import Button, Field, Form, FormValue, Message
@@ -14,13 +21,78 @@ from handlers.contract.outcomes import OpenForm
 
 FORM_CALLBACK_PREFIX = "form:"
 INPUT_ACTION = "value"
-_SECTION_LIMIT = 3000
+BLOCKS_PER_MESSAGE = 50
+"""Slack refuses a message (`chat.postMessage`, `chat.update`, a `response_url` post) of more blocks."""
+BLOCKS_PER_VIEW = 100
+"""Slack refuses a modal or an App Home of more blocks."""
+SECTION_TEXT_LIMIT = 3000
+"""Slack refuses a section whose text is longer."""
+ELEMENTS_PER_ACTIONS = 25
+"""Slack refuses an actions block with more elements."""
+CONTINUED = "(continued above)"
+"""What a Slack message of a split message shows once a new rendering no longer needs it."""
 _BUTTON_LABEL_LIMIT = 75
 _MODAL_TITLE_LIMIT = 24
+
+Block = dict[str, Any]
+Unit = list[Block]
+"""The blocks of one neutral section (or of one 50-block slice of a huge one): kept in one message."""
+
+
+def slack_length(text: str) -> int:
+    """The length Slack counts, taken in UTF-16 code units: never less than Python's `len`, so an
+    emoji or any character outside the BMP can't push a text over a limit unnoticed."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` (as Slack counts), each cut after a line where one fits,
+    else at the last space, else anywhere. Read in order, the pieces are the whole text; pieces of
+    only white space are left out (Slack refuses an empty section)."""
+    def fits(piece: str) -> bool:
+        return slack_length(piece) <= limit
+
+    pieces: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        for chunk in cut_line(line, fits):
+            candidate = chunk if current is None else f"{current}\n{chunk}"
+            if fits(candidate):
+                current = candidate
+            else:
+                pieces.append(current or "")
+                current = chunk
+    pieces.append(current or "")
+    return [piece for piece in pieces if piece.strip()]
+
+
+def cut_line(line: str, fits: Callable[[str], bool]) -> Iterator[str]:
+    """One line in chunks that each fit: cut at the last space of the longest prefix that fits
+    (if that keeps at least half of it), else right at that prefix's end."""
+    while not fits(line):
+        low, high = 1, len(line)  # the longest prefix that fits: line[:low] fits, line[:high + 1] doesn't
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(line[:middle]):
+                low = middle
+            else:
+                high = middle - 1
+        space = line.rfind(" ", 0, low + 1)
+        if space > low // 2:
+            yield line[:space]
+            line = line[space + 1:]
+        else:
+            yield line[:low]
+            line = line[low:]
+    yield line
 
 
 def _plain(text: str, limit: int = 3000) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def button_action_id(button: Button, index: int) -> str:
@@ -44,38 +116,75 @@ def _button(button: Button, index: int) -> dict[str, Any]:
     return element
 
 
-def blocks(message: Message) -> list[dict[str, Any]]:
-    """One section per neutral section, followed by its buttons as an actions block."""
-    out: list[dict[str, Any]] = []
+def _units(message: Message) -> list[Unit]:
+    """Each neutral section as its blocks: its text (in pieces within the section limit), then
+    its buttons (in actions blocks of at most 25); a section of more than 50 blocks is sliced."""
+    units: list[Unit] = []
     index = 0
     for section in message.sections:
-        if section.text.strip():
-            out.append({"type": "section", "text": {"type": "mrkdwn", "text": section.text[:_SECTION_LIMIT]}})
-        if section.buttons:
-            elements = []
-            for button in section.buttons:
-                elements.append(_button(button, index))
-                index += 1
-            out.append({"type": "actions", "elements": elements})
-    return out
+        unit: Unit = [_mrkdwn(piece) for piece in split_text(section.text)]
+        elements = [_button(button, index + n) for n, button in enumerate(section.buttons)]
+        index += len(elements)
+        unit += [
+            {"type": "actions", "elements": elements[start:start + ELEMENTS_PER_ACTIONS]}
+            for start in range(0, len(elements), ELEMENTS_PER_ACTIONS)
+        ]
+        units += [unit[start:start + BLOCKS_PER_MESSAGE] for start in range(0, len(unit), BLOCKS_PER_MESSAGE)]
+    return units
 
 
-def fallback_text(message: Message) -> str:
-    """The notification text Slack shows where blocks can't be (and screen readers read)."""
-    return (message.summary or message.plain_text)[:_SECTION_LIMIT]
+def blocks(message: Message) -> list[Block]:
+    """Every block of a message, unsplit: one or more sections per neutral section, then its buttons."""
+    return [block for unit in _units(message) for block in unit]
+
+
+def messages(message: Message, at_least: int = 1) -> list[list[Block]]:
+    """The message as the blocks of one or more Slack messages, each within 50 blocks, in order.
+
+    Sections fill each message in turn; a section that no longer fits starts the next one. With
+    `at_least` (an edit of a message already sent as that many), sections are spread over that
+    many where they can be: the last ones move into messages of their own, so a section stays in
+    the message it was in when the new rendering shrank (an answered check-in loses its buttons)."""
+    parts: list[list[Unit]] = [[]]
+    for unit in _units(message):
+        if parts[-1] and sum(len(u) for u in parts[-1]) + len(unit) > BLOCKS_PER_MESSAGE:
+            parts.append([])
+        parts[-1].append(unit)
+    while len(parts) < at_least:
+        splittable = [n for n, part in enumerate(parts) if len(part) > 1]
+        if not splittable:
+            break
+        parts.insert(splittable[-1] + 1, [parts[splittable[-1]].pop()])
+    return [[block for unit in part for block in unit] for part in parts]
+
+
+def continued() -> list[Block]:
+    """The blocks of a Slack message a new rendering no longer needs (see `CONTINUED`)."""
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": CONTINUED}]}]
+
+
+def fallback_text(message: Message, part: int = 0, parts: int = 1) -> str:
+    """The notification text Slack shows where blocks can't be (and screen readers read); the
+    parts of a split message say which part they are."""
+    text = next(iter(split_text(message.summary or message.plain_text)), "")
+    return text if parts <= 1 else f"{text} ({part + 1}/{parts})"
 
 
 def home_view(message: Message) -> dict[str, Any]:
-    return {"type": "home", "blocks": _with_dividers(blocks(message))}
-
-
-def _with_dividers(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for block in items:
-        if block["type"] == "section" and out:
-            out.append({"type": "divider"})
-        out.append(block)
-    return out
+    """App Home: the blocks with a divider between sections, within the view's 100 blocks (without
+    dividers if need be; past that, the last block says where the rest is)."""
+    units = _units(message)
+    items: list[Block] = []
+    for unit in units:
+        if items:
+            items.append({"type": "divider"})
+        items += unit
+    if len(items) > BLOCKS_PER_VIEW:
+        items = [block for unit in units for block in unit]
+    if len(items) > BLOCKS_PER_VIEW:
+        more = {"type": "context", "elements": [{"type": "mrkdwn", "text": "There is more: `/accountability` shows all of it."}]}
+        items = items[:BLOCKS_PER_VIEW - 1] + [more]
+    return {"type": "home", "blocks": items}
 
 
 def _options(field: Field) -> list[dict[str, Any]]:
@@ -108,7 +217,7 @@ def _element(field: Field, value: FormValue | None) -> dict[str, Any]:
 
 def modal(opened: OpenForm) -> dict[str, Any]:
     form: Form = opened.form
-    items: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": form.intro}}]
+    items: list[dict[str, Any]] = [_mrkdwn(piece) for piece in split_text(form.intro)]
     for field in form.fields:
         block: dict[str, Any] = {
             "type": "input",

@@ -4,7 +4,9 @@ refreshes the person's App Home.
 
 Slash commands and clicks are acknowledged first, so Slack always has its answer within
 3 seconds; modal submissions are checked before the ack, because an invalid form must be
-answered with `response_action: errors` on the ack itself.
+answered with `response_action: errors` on the ack itself. Payload fields are read with
+`text_of` (a string or ""): a payload that does not say who acted, in which workspace, or
+(for a form) what was submitted is acknowledged and goes no further.
 
 The work a listener does after its ack runs in bolt's own task, after Slack already has its
 HTTP answer. `SlackBot` counts that work while it is in flight, and `wait_idle` waits until
@@ -21,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
@@ -38,7 +41,7 @@ from handlers.contract.incoming import (
     OpenedHome,
     TextMessage,
 )
-from handlers.contract.messages import Address
+from handlers.contract.messages import Address, FormValue
 from handlers.help import HELP
 
 log = logging.getLogger(__name__)
@@ -47,16 +50,47 @@ COMMANDS = {"/commit": "commit", "/accountability": "accountability"}
 _ESCAPED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _PLAIN_MENTION = re.compile(r"(?<![<\w])@([A-Za-z0-9][\w.\-]{0,79})")
 _FORM_ERROR_LIMIT = 300
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+UNREADABLE_COMMAND = "Sorry, Slack didn't tell me who sent that command, so I couldn't act on it. Nothing was changed."
+
+
+def text_of(data: object, key: str) -> str:
+    """A string field of a payload object; "" when the object or the field is missing or not a
+    string. A lone surrogate (JSON can carry one; no UTF-8 text can) becomes U+FFFD."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
 def team_of(body: dict[str, Any]) -> str:
-    team = body.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
+    """The workspace a payload comes from, wherever its kind of payload says it; "" if it doesn't."""
+    return (text_of(body.get("team"), "id") or text_of(body, "team") or text_of(body.get("user"), "team_id")
+            or text_of(body, "team_id") or text_of(body, "enterprise_id"))
+
+
+def clicker_of(body: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(team, user id, user name) of the person behind an interactivity payload, or None if it doesn't say."""
     user = body.get("user")
-    if isinstance(user, dict) and user.get("team_id"):
-        return str(user["team_id"])
-    return str(body.get("team_id") or body.get("enterprise_id") or "")
+    team, user_id = team_of(body), text_of(user, "id")
+    if not team or not user_id:
+        return None
+    return team, user_id, text_of(user, "name") or text_of(user, "username")
+
+
+def submitted_values(view: dict[str, Any]) -> dict[str, FormValue] | None:
+    """A submitted modal's values (`blocks.submitted_values`), or None if its `state` is missing or
+    not shaped as Slack sends it, so a form is never half read."""
+    state = view.get("state")
+    if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
+        return None
+    try:
+        return bk.submitted_values(view)
+    except (AttributeError, KeyError, TypeError):  # a block, an input or an option that is not an object
+        return None
+
+
+def responder(respond: Any) -> Any:
+    """bolt's `respond`, or None (we DM instead) when the payload had no `response_url` for it to answer on."""
+    return None if isinstance(respond, AsyncRespond) and not respond.response_url else respond
 
 
 class SlackBot:
@@ -139,17 +173,21 @@ class SlackBot:
 
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         with self._working():
+            team, user_id = team_of(body), text_of(body, "user_id")
+            if not team or not user_id:
+                log.info("a /command without its team or user; answered, not handled")
+                await ack(response_type="ephemeral", text=UNREADABLE_COMMAND)
+                return
             await ack()
             async with self._after_ack:
-                await self._command(body, respond)
+                await self._command(body, respond, team, user_id)
 
-    async def _command(self, body: dict[str, Any], respond: Any) -> None:
-        team, user_id = team_of(body), str(body["user_id"])
-        text = str(body.get("text") or "")
+    async def _command(self, body: dict[str, Any], respond: Any, team: str, user_id: str) -> None:
+        text = text_of(body, "text")
         mentions, mentioned = await self.mentioned(team, text)
-        actor = await self.actor(team, user_id, str(body.get("user_name") or ""))
-        command = Command(actor, COMMANDS[str(body["command"])], text, mentions, mentioned)
-        await self.run(command, trigger_id=body.get("trigger_id"), respond=respond)
+        actor = await self.actor(team, user_id, text_of(body, "user_name"))
+        command = Command(actor, COMMANDS[text_of(body, "command")], text, mentions, mentioned)
+        await self.run(command, trigger_id=text_of(body, "trigger_id") or None, respond=responder(respond))
 
     async def on_unknown_command(self, ack: Any, body: dict[str, Any]) -> None:
         await ack(response_type="ephemeral", text=f"I don't know the command `{body.get('command', '')}`.\n{HELP}")
@@ -157,28 +195,36 @@ class SlackBot:
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         with self._working():
             await ack()
+            clicker = clicker_of(body)
+            if clicker is None or not isinstance(action.get("value", ""), str):
+                log.info("a click without its team, user or a readable value; not handled")
+                return
             async with self._after_ack:
-                await self._action(body, action, respond)
+                await self._action(body, action, respond, *clicker)
 
-    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
-        team, user = team_of(body), body["user"]
-        actor = await self.actor(team, str(user["id"]), str(user.get("name") or user.get("username") or ""))
-        click = ButtonClick(actor, bk.neutral_action(str(action.get("action_id", ""))), str(action.get("value", "")))
-        in_message = (body.get("container") or {}).get("type") == "message"
-        await self.run(click, trigger_id=body.get("trigger_id"), respond=respond if in_message else None)
+    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any, team: str, user_id: str, name: str) -> None:
+        actor = await self.actor(team, user_id, name)
+        click = ButtonClick(actor, bk.neutral_action(text_of(action, "action_id")), text_of(action, "value"))
+        in_message = text_of(body.get("container"), "type") == "message"
+        respond = responder(respond) if in_message else None
+        await self.run(click, trigger_id=text_of(body, "trigger_id") or None, respond=respond)
 
     async def on_form(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         with self._working():
             await self._form(ack, body, view)
 
     async def _form(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team, user = team_of(body), body["user"]
-        actor = await self.actor(team, str(user["id"]), str(user.get("name") or ""))
-        form_id = str(view.get("callback_id", ""))[len(bk.FORM_CALLBACK_PREFIX):]
+        clicker, values = clicker_of(body), submitted_values(view)
+        if clicker is None or values is None:
+            log.info("a form submission without its team, user or readable values; closed, not handled")
+            await ack()
+            return
+        actor = await self.actor(*clicker)
+        form_id = text_of(view, "callback_id")[len(bk.FORM_CALLBACK_PREFIX):]
         renderer = SlackRenderer(self.client, self.directory, actor.address, trigger_id=None, respond=None)
         # An invalid form must be answered on the ack itself, so the replies wait until after it.
         renderer.hold_replies = True
-        await pipeline.deliver(self.ctx, FormSubmit(actor, form_id, bk.submitted_values(view)), renderer)
+        await pipeline.deliver(self.ctx, FormSubmit(actor, form_id, values), renderer)
         if renderer.errors:
             await ack(response_action="errors", errors={k: v[:_FORM_ERROR_LIMIT] for k, v in renderer.errors.items()})
             return
@@ -187,37 +233,40 @@ class SlackBot:
         await self.publish_home(actor.address)
 
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab") not in (None, "home"):
+        team, user_id = team_of(body), text_of(event, "user")
+        if event.get("tab") not in (None, "home") or not team or not user_id:
             return
         with self._working():
             async with self._after_ack:
-                actor = await self.actor(team_of(body), str(event["user"]))
-                await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=body.get("event_id"))
+                actor = await self.actor(team, user_id)
+                await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=text_of(body, "event_id") or None)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        team = team_of(body) or str(event.get("team") or "")
-        text = str(event.get("text") or "")
+        team, user_id = team_of(body) or text_of(event, "team"), text_of(event, "user")
+        text = text_of(event, "text")
+        if not team or not user_id or not isinstance(event.get("text", ""), str):
+            log.info("a message event without its team, user or text; not handled")
+            return
         with self._working():
             async with self._after_ack:
                 mentions, mentioned = await self.mentioned(team, text)
-                actor = await self.actor(team, str(event["user"]))
+                actor = await self.actor(team, user_id)
                 await self.run(
-                    TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None, delivery_id=body.get("event_id")
+                    TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None,
+                    delivery_id=text_of(body, "event_id") or None,
                 )
 
     async def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        user = event.get("user") or {}
-        self.directory.forget(team_of(body) or str(user.get("team_id") or ""), str(user.get("id", "")))
+        user = event.get("user")
+        self.directory.forget(team_of(body) or text_of(user, "team_id"), text_of(user, "id"))
 
     # -- plumbing ----------------------------------------------------------------------
 
     async def run(self, incoming: Incoming, *, trigger_id: str | None, respond: Any, delivery_id: str | None = None) -> None:
         renderer = SlackRenderer(self.client, self.directory, incoming.actor.address, trigger_id=trigger_id, respond=respond)
-        handled = await pipeline.deliver(
-            self.ctx, incoming, renderer, platform=PLATFORM, delivery_id=str(delivery_id) if delivery_id else None
-        )
+        handled = await pipeline.deliver(self.ctx, incoming, renderer, platform=PLATFORM, delivery_id=delivery_id)
         if handled is not None:
             await self.publish_home(incoming.actor.address)
 

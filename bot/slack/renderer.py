@@ -1,18 +1,30 @@
 """Showing the core's outcomes to the Slack user who acted: replies as ephemeral messages
 (through `response_url`) or DMs, updates with `chat.update`, forms as modals, form errors
-kept for the view submission's ack."""
+kept for the view submission's ack.
+
+A reply too big for one Slack message goes out as several (`bot.slack.blocks.messages`),
+in order. A `response_url` takes at most 5 posts, so parts beyond those go to the person's
+DM instead; an update edits every Slack message of the one it replaces, as the outbox's
+edits do (`bot.slack.adapter.edit_message`).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
-from bot.slack.adapter import read_ref
+from bot.slack.adapter import edit_message, read_ref
 from bot.slack.web import Directory
 from handlers.contract.messages import Address, Message
 from handlers.contract.outcomes import FormErrors, OpenForm
+
+RESPONSE_URL_USES = 5
+"""Slack takes up to 5 posts to one `response_url` (within 30 minutes)."""
+
+log = logging.getLogger(__name__)
 
 
 class SlackRenderer:
@@ -26,6 +38,7 @@ class SlackRenderer:
         self._to = to
         self._trigger_id = trigger_id
         self._respond = respond
+        self._responses = 0
         self.errors: dict[str, str] = {}
         self.hold_replies = False
         self._held: list[Message] = []
@@ -34,13 +47,18 @@ class SlackRenderer:
         if self.hold_replies:
             self._held.append(message)
             return
-        rendered, text = bk.blocks(message), bk.fallback_text(message)
-        if self._respond is not None:
-            await self._respond(response_type="ephemeral", replace_original=False, blocks=rendered, text=text)
-            return
-        token = await self._directory.token(self._to.workspace_id)
-        channel = await self._directory.dm_channel(self._to.workspace_id, self._to.user_id)
-        await self._client.chat_postMessage(token=token, channel=channel, blocks=rendered, text=text)
+        parts = bk.messages(message)
+        for number, part in enumerate(parts):
+            text = bk.fallback_text(message, number, len(parts))
+            if self._respond is not None and self._responses < RESPONSE_URL_USES:
+                self._responses += 1
+                answer = await self._respond(response_type="ephemeral", replace_original=False, blocks=part, text=text)
+                if getattr(answer, "status_code", 200) != 200:
+                    log.warning("Slack refused a reply through response_url: %s", getattr(answer, "body", ""))
+                continue
+            token = await self._directory.token(self._to.workspace_id)
+            channel = await self._directory.dm_channel(self._to.workspace_id, self._to.user_id)
+            await self._client.chat_postMessage(token=token, channel=channel, blocks=part or None, text=text)
 
     async def release_replies(self) -> None:
         """Send the replies held back while a view submission waited for its ack."""
@@ -52,11 +70,8 @@ class SlackRenderer:
     async def update(self, ref: str | None, message: Message) -> None:
         if ref is None:
             return
-        channel, ts = read_ref(ref)
-        await self._client.chat_update(
-            token=await self._directory.token(self._to.workspace_id), channel=channel, ts=ts,
-            blocks=bk.blocks(message), text=bk.fallback_text(message),
-        )
+        channel, stamps = read_ref(ref)
+        await edit_message(self._client, await self._directory.token(self._to.workspace_id), channel, stamps, message)
 
     async def open_form(self, form: OpenForm) -> None:
         # A modal opens only from a click or a command (a trigger id); without one, the

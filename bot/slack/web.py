@@ -1,5 +1,6 @@
 """The Slack Web API as the adapter uses it: one retrying client, each workspace's bot
-token, and small caches of who people are (name, time zone) and their DM channel.
+token, and small caches of who people are (name, time zone), their DM channel, and who a
+plain `@name` is.
 
 Every call goes through slack-sdk's retry handlers: connection errors, 429 (waiting out
 `Retry-After`) and 5xx. What still fails after those retries reaches the caller as
@@ -8,11 +9,13 @@ Every call goes through slack-sdk's retry handlers: connection errors, 429 (wait
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -21,6 +24,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 USER_TTL_SECONDS = 15 * 60
+NAME_FOUND_TTL_SECONDS = 15 * 60
+"""How long a plain `@name` stays resolved to the member it named."""
+NAME_MISSING_TTL_SECONDS = 5 * 60
+"""How long a plain `@name` that named nobody stays unknown (someone may join or be renamed)."""
+LISTING_TTL_SECONDS = 60
+"""How long one `users.list` pass answers further names: those in the same command, and bursts."""
+NAME_CACHE_SIZE = 10_000
+"""Names kept per outcome (found, missing), least recently used dropped first."""
 _CACHE_LIMIT = 10_000
 
 TokenLookup = Callable[[str], Awaitable[str | None]]
@@ -49,14 +60,24 @@ class SlackUser:
 
 
 class Directory:
-    """Who is who in each workspace, fetched with `users.info` and kept for a while."""
+    """Who is who in each workspace, fetched with `users.info` (and `users.list` for a plain
+    `@name`) and kept for a while."""
 
-    def __init__(self, client: AsyncWebClient, token_for: TokenLookup, ttl: float = USER_TTL_SECONDS) -> None:
+    def __init__(
+        self, client: AsyncWebClient, token_for: TokenLookup, ttl: float = USER_TTL_SECONDS, *,
+        name_cache_size: int = NAME_CACHE_SIZE, timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._token_for = token_for
         self._ttl = ttl
         self._users: dict[tuple[str, str], tuple[float, SlackUser]] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
+        # (team, lowercased name) -> who it names; a name that named nobody is cached too, for less long.
+        self._names_found: TTLCache[tuple[str, str], SlackUser] = TTLCache(name_cache_size, NAME_FOUND_TTL_SECONDS, timer)
+        self._names_missing: TTLCache[tuple[str, str], bool] = TTLCache(name_cache_size, NAME_MISSING_TTL_SECONDS, timer)
+        # team -> every member by each of their lowercased names, from one users.list pass
+        self._listings: TTLCache[str, dict[str, SlackUser]] = TTLCache(64, LISTING_TTL_SECONDS, timer)
+        self._listing_locks: dict[str, asyncio.Lock] = {}
 
     async def token(self, team_id: str) -> str:
         token = await self._token_for(team_id)
@@ -65,7 +86,15 @@ class Directory:
         return token
 
     def forget(self, team_id: str, user_id: str) -> None:
+        """The member changed (a new name, left): forget what we knew, names included."""
         self._users.pop((team_id, user_id), None)
+        for key in [k for k in self._names_found if k[0] == team_id]:
+            found = self._names_found.get(key)  # (None if it expired meanwhile)
+            if found is not None and found.user_id == user_id:
+                self._names_found.pop(key, None)
+        for key in [k for k in self._names_missing if k[0] == team_id]:  # their new name may be one of these
+            self._names_missing.pop(key, None)
+        self._listings.pop(team_id, None)
 
     async def user(self, team_id: str, user_id: str, fallback_name: str = "") -> SlackUser:
         key = (team_id, user_id)
@@ -92,23 +121,51 @@ class Directory:
         return self._dm_channels[key]
 
     async def find_by_name(self, team_id: str, name: str) -> SlackUser | None:
-        """A plain `@name`: the workspace member whose handle, display or real name it is."""
-        wanted = name.lower().lstrip("@")
+        """A plain `@name`: the workspace member whose handle, display or real name it is.
+
+        Each answer, found or not, is kept per (team, name); a name not kept is looked up in
+        the team's member list, fetched with one `users.list` pass (all its pages) and shared
+        by every name asked for while it is fresh. A failed listing is not kept."""
+        key = (team_id, name.lower().lstrip("@"))
+        if key in self._names_found:
+            return self._names_found[key]
+        if key in self._names_missing:
+            return None
+        user = (await self._listing(team_id)).get(key[1])
+        if user is None:
+            self._names_missing[key] = True
+            return None
+        self._names_found[key] = user
+        self._remember((team_id, user.user_id), user)
+        return user
+
+    async def _listing(self, team_id: str) -> dict[str, SlackUser]:
+        """Every active human member of the team by each of their lowercased names (one pass;
+        callers that come while it runs wait for it instead of listing again)."""
+        lock = self._listing_locks.setdefault(team_id, asyncio.Lock())
+        async with lock:
+            listing = self._listings.get(team_id)
+            if listing is None:
+                listing = await self._list_members(team_id)
+                self._listings[team_id] = listing
+            return listing
+
+    async def _list_members(self, team_id: str) -> dict[str, SlackUser]:
+        by_name: dict[str, SlackUser] = {}
         cursor: str | None = None
         while True:
             response = await self._client.users_list(token=await self.token(team_id), cursor=cursor, limit=200)
             for member in response.get("members") or []:
-                if member.get("deleted") or member.get("is_bot"):
+                if not isinstance(member, dict) or member.get("deleted") or member.get("is_bot"):
                     continue
                 profile = member.get("profile") or {}
-                names = {str(member.get("name", "")), str(profile.get("display_name", "")), str(profile.get("real_name", ""))}
-                if wanted in {n.lower() for n in names if n}:
-                    user = _user_from(member, name)
-                    self._remember((team_id, user.user_id), user)
-                    return user
+                user = _user_from(member, str(member.get("name", "")))
+                for raw in (member.get("name"), profile.get("display_name"), profile.get("real_name")):
+                    if isinstance(raw, str) and raw:
+                        by_name.setdefault(raw.lower(), user)  # the first member to bear a name keeps it
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
-                return None
+                return by_name
 
 
 def _user_from(data: dict[str, Any], fallback_name: str) -> SlackUser:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.teams.cards import Click, Submitted, read_submit
+from bot.teams.cards import Click, Submitted, read_submit, valid_text
 from handlers.contract.incoming import (
     Actor,
     ButtonClick,
@@ -67,14 +67,14 @@ def address_of(activity: Activity) -> Address:
 
 
 def actor_of(activity: Activity) -> Actor:
-    name = (activity.from_property.name or "").strip() or DEFAULT_NAME
+    name = valid_text(activity.from_property.name).strip() or DEFAULT_NAME
     return Actor(address_of(activity), name, timezone_of(activity))
 
 
 def read_text(activity: Activity) -> tuple[str, tuple[Address, ...]]:
     """The typed text with the bot's own mention removed and other mentions as `@Name`,
     and the people mentioned, in the order they appear."""
-    text = activity.text or ""
+    text = valid_text(activity.text)
     bot_id = activity.recipient.id if activity.recipient is not None else None
     tenant = tenant_of(activity)
     placed: list[tuple[int, Address]] = []
@@ -82,8 +82,8 @@ def read_text(activity: Activity) -> tuple[str, tuple[Address, ...]]:
         if entity["type"].lower() != "mention" or not isinstance(entity.get("mentioned"), dict):
             continue
         mentioned = entity["mentioned"]
-        name = str(mentioned.get("name") or "")
-        markup = str(entity.get("text") or f"<at>{name}</at>")
+        name = valid_text(mentioned.get("name"))
+        markup = valid_text(entity.get("text")) or f"<at>{name}</at>"
         position = text.find(markup)
         if mentioned.get("id") == bot_id:
             text = text.replace(markup, "", 1) if position >= 0 else text
@@ -102,6 +102,25 @@ def bot_was_added(activity: Activity) -> bool:
     """A conversationUpdate that adds the bot itself: the app was installed for this person."""
     bot_id = activity.recipient.id if activity.recipient is not None else None
     return any(member.id == bot_id for member in activity.members_added or [])
+
+
+ANSWERED_TYPES = (ActivityTypes.message, ActivityTypes.conversation_update, ActivityTypes.invoke)
+"""Activities the bot may answer in their conversation."""
+
+
+def unanswerable(activity: Activity) -> str | None:
+    """Why an activity cannot be handled at all (no type, or an activity the bot answers that does
+    not say where: no `serviceUrl` or no conversation id), or None if it can be."""
+    if not isinstance(activity.type, str) or not activity.type:
+        return "it has no type"
+    if activity.type not in ANSWERED_TYPES:
+        return None
+    if not isinstance(activity.service_url, str) or not activity.service_url.strip():
+        return "it has no serviceUrl to answer on"
+    conversation = activity.conversation
+    if conversation is None or not isinstance(conversation.id, str) or not conversation.id:
+        return "it has no conversation to answer in"
+    return None
 
 
 def to_incoming(activity: Activity) -> Incoming | None:
@@ -131,5 +150,5 @@ def mentioned_people(activity: Activity, mentions: tuple[Address, ...]) -> tuple
     for entity in _entities(activity):
         mentioned = entity.get("mentioned")
         if entity["type"].lower() == "mention" and isinstance(mentioned, dict) and mentioned.get("id"):
-            names.setdefault(str(mentioned["id"]), str(mentioned.get("name") or "").strip())
+            names.setdefault(str(mentioned["id"]), valid_text(mentioned.get("name")).strip())
     return tuple(Actor(address, names.get(address.user_id) or "your partner", None) for address in mentions)

@@ -2,15 +2,23 @@
 
 A send continues the person's saved conversation (`continue_conversation`); someone the bot
 has no conversation with yet is reached with `create_conversation` in their tenant, when
-the tenant allows it. A send returns a JSON reference (conversation id, activity id, service
-url) that a later `update` edits in place. Connector failures become the outbox's delivery
-errors (see `bot.teams.errors`).
+the tenant allows it. Connector failures become the outbox's delivery errors (see
+`bot.teams.errors`).
+
+A message too big for one card goes out as several (`bot.teams.cards.message_cards`), in
+order; the send returns one JSON reference (conversation id, every activity id, service url)
+that a later `update` edits in place, card by card (`edit_cards`). The reference can't change
+after the send, so an edit that needs fewer cards turns the ones left over into "(continued
+above)", and one that needs more posts the extra cards after the others (later edits don't
+reach those; a check-in only shrinks as it is answered, so ours never need them). If a send
+fails part way, the cards already posted are deleted again, so its retry doesn't repeat them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +36,17 @@ from botbuilder.schema import (
 from botframework.connector.aio import ConnectorClient
 from urllib3.util import Retry
 
-from bot.teams.cards import CARD_CONTENT_TYPE, message_card
+from bot.teams.cards import CARD_CONTENT_TYPE, continued_card, message_cards
 from bot.teams.errors import ConnectorError, translate
 from bot.teams.references import References
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import Clock, Rejected, Unreachable
 
+log = logging.getLogger(__name__)
+
 TEAMS_CHANNEL = "msteams"
+SUMMARY_LIMIT = 200
+"""Characters of a message's summary an activity carries (what notifications show)."""
 INSTALL_HINT = "they need to add Follow-Through in Teams (Apps > Follow-Through > Add) first"
 
 
@@ -47,33 +59,58 @@ def card_activity(card: dict[str, Any], summary: str = "") -> Activity:
     )
 
 
-def message_activity(message: Message) -> Activity:
-    return card_activity(message_card(message), message.summary or message.plain_text.split("\n", 1)[0])
+def message_activities(message: Message, at_least: int = 1) -> list[Activity]:
+    """The message as one activity per card (`message_cards`); a split message's cards say which part they are."""
+    cards = message_cards(message, at_least)
+    summary = (message.summary or message.plain_text.split("\n", 1)[0])[:SUMMARY_LIMIT]
+    if len(cards) == 1:
+        return [card_activity(cards[0], summary)]
+    return [card_activity(card, f"{summary} ({n + 1}/{len(cards)})") for n, card in enumerate(cards)]
+
+
+Put = Callable[[str, Activity], Awaitable[None]]
+Post = Callable[[Activity], Awaitable[object]]
+
+
+async def edit_cards(put: Put, post: Post, activity_ids: Sequence[str], message: Message) -> None:
+    """Re-render `message` over the cards `activity_ids` names, each replaced in place (`put`);
+    those left over say "(continued above)", and cards beyond them are posted after them (`post`)."""
+    activities = message_activities(message, at_least=len(activity_ids))
+    for n, activity_id in enumerate(activity_ids):
+        await put(activity_id, activities[n] if n < len(activities) else card_activity(continued_card()))
+    for activity in activities[len(activity_ids):]:
+        await post(activity)
 
 
 @dataclass(frozen=True)
 class SentRef:
-    """Where a sent card lives, so it can be edited later."""
+    """Where a sent message's cards live, so they can be edited later."""
 
     conversation_id: str
-    activity_id: str
+    activity_ids: tuple[str, ...]
     service_url: str
 
     def dump(self) -> str:
-        return json.dumps({"conversation_id": self.conversation_id, "activity_id": self.activity_id, "service_url": self.service_url})
+        return json.dumps(
+            {"conversation_id": self.conversation_id, "activity_ids": list(self.activity_ids), "service_url": self.service_url}
+        )
 
     @classmethod
     def load(cls, raw: str) -> SentRef:
-        """The reference `dump` made; `Rejected` for anything else."""
+        """The reference `dump` made, or its one-card form from before messages were split
+        (`activity_id`, still in the database); `Rejected` for anything else."""
         try:
             data = json.loads(raw)
-            conversation_id, activity_id = data["conversation_id"], data["activity_id"]
+            conversation_id = data["conversation_id"]
+            ids = data["activity_ids"] if "activity_ids" in data else [data["activity_id"]]
             service_url = data.get("service_url", "")
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise Rejected(f"not a Teams message reference: {raw[:80]!r}") from error
-        if not all(isinstance(v, str) and v for v in (conversation_id, activity_id)):
+        if not isinstance(conversation_id, str) or not conversation_id or not isinstance(ids, list) or not ids:
             raise Rejected(f"not a Teams message reference: {raw[:80]!r}")
-        return cls(conversation_id, activity_id, str(service_url or ""))
+        if not all(isinstance(v, str) and v for v in ids):
+            raise Rejected(f"not a Teams message reference: {raw[:80]!r}")
+        return cls(conversation_id, tuple(ids), str(service_url or ""))
 
 
 def without_retries(policy: Retry) -> None:
@@ -99,6 +136,15 @@ async def post(context: TurnContext, reference: ConversationReference, activity:
     activity.reply_to_id = None
     response = await connector_of(context).conversations.send_to_conversation(reference.conversation.id, activity)
     return str(getattr(response, "id", "") or "")
+
+
+async def withdraw(context: TurnContext, reference: ConversationReference, activity_ids: Sequence[str]) -> None:
+    """Delete activities the bot posted, as far as the connector lets it (a failed send's first cards)."""
+    for activity_id in activity_ids:
+        try:
+            await connector_of(context).conversations.delete_activity(reference.conversation.id, activity_id)
+        except Exception:
+            log.warning("could not delete card %s of a message that failed to send", activity_id, exc_info=True)
 
 
 async def replace(context: TurnContext, reference: ConversationReference, activity_id: str, activity: Activity) -> None:
@@ -152,10 +198,15 @@ class TeamsChat:
         sent: list[str] = []
 
         async def logic(context: TurnContext) -> None:
-            sent.append(await post(context, reference, message_activity(message)))
+            try:
+                for activity in message_activities(message):
+                    sent.append(await post(context, reference, activity))
+            except Exception:
+                await withdraw(context, reference, sent)
+                raise
 
         await self._continue(reference, logic)
-        return SentRef(str(reference.conversation.id), sent[0], str(reference.service_url)).dump()
+        return SentRef(str(reference.conversation.id), tuple(sent), str(reference.service_url)).dump()
 
     async def update(self, to: Address, ref: str, message: Message) -> None:
         where = SentRef.load(ref)
@@ -169,7 +220,13 @@ class TeamsChat:
             reference.service_url = where.service_url
 
         async def logic(context: TurnContext) -> None:
-            await replace(context, reference, where.activity_id, message_activity(message))
+            async def put(activity_id: str, activity: Activity) -> None:
+                await replace(context, reference, activity_id, activity)
+
+            async def post_new(activity: Activity) -> str:
+                return await post(context, reference, activity)
+
+            await edit_cards(put, post_new, where.activity_ids, message)
 
         await self._continue(reference, logic)
 

@@ -3,6 +3,8 @@ neutral incoming action to the core's pipeline, and renders the result as cards.
 
 Replies go into the conversation; updates replace a card in place; a form with errors is
 shown again on the submitted card, with what the person typed and each error under its field.
+A message too big for one card is several cards, in order (`bot.teams.adapter.message_activities`),
+and an update edits each card of the message it replaces (`bot.teams.adapter.edit_cards`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
 from bot.teams.activities import PLATFORM, address_of, tenant_of, to_incoming
-from bot.teams.adapter import SentRef, card_activity, message_activity
+from bot.teams.adapter import SentRef, card_activity, edit_cards, message_activities
 from bot.teams.cards import KNOWN_FORMS, form_card
 from bot.teams.references import References
 from handlers import pipeline
@@ -38,7 +40,8 @@ class TeamsRenderer:
         self._clicked: str | None = activity.reply_to_id if activity.value is not None else None
 
     async def reply(self, message: Message) -> None:
-        await self._turn.send_activity(message_activity(message))
+        for activity in message_activities(message):
+            await self._turn.send_activity(activity)
 
     async def open_form(self, form: OpenForm) -> None:
         await self._turn.send_activity(card_activity(form_card(form.form, form.values), form.form.title))
@@ -46,13 +49,13 @@ class TeamsRenderer:
     async def update(self, ref: str | None, message: Message) -> None:
         here = self._turn.activity.conversation.id
         where = SentRef.load(ref) if ref else None
-        target = where.activity_id if where else self._clicked
+        targets = where.activity_ids if where else (self._clicked,) if self._clicked else ()
         conversation_id = where.conversation_id if where else here
-        if target is None or conversation_id != here:
+        if not targets or conversation_id != here:
             log.warning("no card in this conversation to update; sending it as a new message")
-            await self._turn.send_activity(message_activity(message))
+            await self.reply(message)
             return
-        await self._replace(target, message_activity(message))
+        await edit_cards(self._replace, self._turn.send_activity, targets, message)
 
     async def form_errors(self, errors: FormErrors) -> None:
         incoming = self._incoming

@@ -2,12 +2,20 @@
 
 Every button is an `Action.Submit` whose data says what it is (`{"ft": "click", ...}` or
 `{"ft": "form", ...}`); Teams posts that data back, merged with the card's input values,
-as the `value` of a message activity.
+as the `value` of a message activity. A button works wherever its card is: its data names
+what it answers, not the card.
+
+Teams refuses a message of more than about 28 KB, so a neutral message is rendered as one
+or more cards (`message_cards`), each within `CARD_BYTES` of JSON as the connector client
+sends it (non-ASCII escaped): sections fill a card in turn, a text too long for one card is
+cut after a line (else at a space), and nothing is dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +30,19 @@ CLICK = "click"
 FORM = "form"
 
 _STYLES = {"primary": "positive", "danger": "destructive"}
+CARD_BYTES = 24_000
+"""The most JSON one card may take: the activity around it (ids, addresses, summary) stays well
+within the 28 KB Teams takes."""
+TEXT_BYTES = 8_000
+"""The most JSON one TextBlock may take; a longer text becomes several."""
+ACTIONS_PER_SET = 6
+"""Teams shows at most 6 actions in a set (its host config's `maxActions`); more go in another set."""
+CONTINUED = "(continued above)"
+"""What a card of a split message shows once a new rendering no longer needs it."""
+
+Block = dict[str, Any]
+Unit = list[Block]
+"""The card elements of one neutral section (or of a slice of one too big for a card)."""
 
 KNOWN_FORMS: dict[str, Form] = _FORMS
 """The forms the bot can show, by id: a submitted card is read (and re-shown with errors) with these."""
@@ -49,19 +70,113 @@ def _submit(button: Button) -> dict[str, Any]:
     return action
 
 
-def message_card(message: Message) -> dict[str, Any]:
-    """A message as a card: each section's text, with its buttons right under it."""
-    body: list[dict[str, Any]] = []
+def size(node: Any) -> int:
+    """Bytes of `node` as JSON, as the connector client sends it (`json.dumps`: non-ASCII escaped)."""
+    return len(json.dumps(node))
+
+
+def split_text(text: str, limit: int = TEXT_BYTES) -> list[str]:
+    """`text` in pieces whose JSON takes at most `limit` bytes, each cut after a line where one
+    fits, else at the last space, else anywhere; read in order they are the whole text."""
+    def fits(piece: str) -> bool:
+        return size(piece) <= limit
+
+    pieces: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        for chunk in _cut_line(line, fits):
+            candidate = chunk if current is None else f"{current}\n{chunk}"
+            if fits(candidate):
+                current = candidate
+            else:
+                pieces.append(current or "")
+                current = chunk
+    pieces.append(current or "")
+    return [piece for piece in pieces if piece.strip()] or [""]
+
+
+def _cut_line(line: str, fits: Callable[[str], bool]) -> Iterator[str]:
+    """One line in chunks that each fit: at the last space of the longest prefix that fits (if
+    that keeps at least half of it), else right at that prefix's end."""
+    while not fits(line):
+        low, high = 1, len(line)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(line[:middle]):
+                low = middle
+            else:
+                high = middle - 1
+        space = line.rfind(" ", 0, low + 1)
+        if space > low // 2:
+            yield line[:space]
+            line = line[space + 1:]
+        else:
+            yield line[:low]
+            line = line[low:]
+    yield line
+
+
+def _units(message: Message) -> list[Unit]:
+    """Each section's text, with its buttons right under it (in sets of at most 6); a section
+    too big for one card is sliced, element by element."""
+    room = CARD_BYTES - size(_card([]))
+    units: list[Unit] = []
     for index, section in enumerate(message.sections):
-        block = _text(section.text)
-        if index and not section.buttons:
-            block["spacing"] = "small"
-        elif index:
-            block["separator"] = True
-        body.append(block)
-        if section.buttons:
-            body.append({"type": "ActionSet", "actions": [_submit(b) for b in section.buttons]})
-    return _card(body)
+        unit: Unit = []
+        for piece in split_text(section.text):
+            block = _text(piece)
+            if index and not section.buttons:
+                block["spacing"] = "small"
+            elif index:
+                block["separator"] = True
+            unit.append(block)
+        actions = [_submit(b) for b in section.buttons]
+        unit += [
+            {"type": "ActionSet", "actions": actions[start:start + ACTIONS_PER_SET]}
+            for start in range(0, len(actions), ACTIONS_PER_SET)
+        ]
+        units += _slices(unit, room)
+    return units
+
+
+def _slices(unit: Unit, room: int) -> list[Unit]:
+    """`unit` whole if it fits in `room` bytes, else in consecutive slices that each do."""
+    slices: list[Unit] = [[]]
+    for block in unit:
+        if slices[-1] and size(slices[-1] + [block]) > room:
+            slices.append([])
+        slices[-1].append(block)
+    return slices
+
+
+def message_card(message: Message) -> dict[str, Any]:
+    """The whole message as one card, whatever its size (`message_cards` keeps within Teams' limit)."""
+    return _card([block for unit in _units(message) for block in unit])
+
+
+def message_cards(message: Message, at_least: int = 1) -> list[dict[str, Any]]:
+    """The message as one or more cards, each within `CARD_BYTES`, sections in order.
+
+    With `at_least` (an edit of a message already sent as that many cards), sections are spread
+    over that many where they can be: the last ones move into cards of their own, so a section
+    stays on the card it was on when the new rendering shrank."""
+    room = CARD_BYTES - size(_card([]))
+    cards: list[list[Unit]] = [[]]
+    for unit in _units(message):
+        if cards[-1] and size([block for u in cards[-1] for block in u] + unit) > room:
+            cards.append([])
+        cards[-1].append(unit)
+    while len(cards) < at_least:
+        splittable = [n for n, card in enumerate(cards) if len(card) > 1]
+        if not splittable:
+            break
+        cards.insert(splittable[-1] + 1, [cards[splittable[-1]].pop()])
+    return [_card([block for unit in card for block in unit]) for card in cards]
+
+
+def continued_card() -> dict[str, Any]:
+    """The card a message's left-over card shows (see `CONTINUED`)."""
+    return _card([_text(CONTINUED, isSubtle=True, size="small")])
 
 
 def _joined(value: FormValue | None) -> str:
@@ -125,10 +240,24 @@ class Submitted:
     values: dict[str, FormValue]
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(raw: object) -> str:
+    """A field Teams sent, as text: "" if it is not a string; a lone surrogate (JSON can carry
+    one, no UTF-8 text can, so no database keeps it) becomes U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", raw) if isinstance(raw, str) else ""
+
+
+def _scalar(raw: object) -> str:
+    """A submitted input's value as text (a number or a flag as typed; a list or object is no input's value)."""
+    return valid_text(raw) if isinstance(raw, str) else ("" if raw is None or isinstance(raw, list | dict) else str(raw))
+
+
 def _split(raw: object) -> tuple[str, ...]:
     if isinstance(raw, list):
-        return tuple(str(item).strip() for item in raw if str(item).strip())
-    return tuple(part.strip() for part in str(raw or "").split(",") if part.strip())
+        return tuple(_scalar(item).strip() for item in raw if _scalar(item).strip())
+    return tuple(part.strip() for part in _scalar(raw).split(",") if part.strip())
 
 
 def read_submit(value: object) -> Click | Submitted | None:
@@ -137,7 +266,7 @@ def read_submit(value: object) -> Click | Submitted | None:
         return None
     kind = value.get("ft")
     if kind == CLICK and isinstance(value.get("action"), str):
-        return Click(action=value["action"], value=str(value.get("value", "")))
+        return Click(action=valid_text(value["action"]), value=_scalar(value.get("value", "")))
     if kind != FORM or not isinstance(value.get("form"), str):
         return None
     form = KNOWN_FORMS.get(value["form"])
@@ -147,7 +276,7 @@ def read_submit(value: object) -> Click | Submitted | None:
     for name, raw in value.items():
         if name in ("ft", "form", "msteams") or (form is not None and name not in kinds):
             continue
-        values[name] = _split(raw) if kinds.get(name) == "multi" else ("" if raw is None else str(raw))
+        values[name] = _split(raw) if kinds.get(name) == "multi" else _scalar(raw)
     for name, field_kind in kinds.items():
         values.setdefault(name, () if field_kind == "multi" else "")
-    return Submitted(form_id=value["form"], values=values)
+    return Submitted(form_id=valid_text(value["form"]), values=values)

@@ -19,6 +19,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bot.teams.activities import unanswerable
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
 from bot.teams.references import References
@@ -79,16 +80,23 @@ class TeamsPlatform:
             activity = Activity().deserialize(body)
         except ValueError:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
-        if not isinstance(body, dict) or not activity.type:
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not activity.type:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
         try:
             authenticated = await self._auth.authenticate_request(activity, request.headers.get("Authorization", ""))
         except Exception as error:  # botbuilder raises several types for a bad token; all mean "not authorized"
             log.info("rejected a request to %s: %s", ROUTE, error)
             return web.json_response({"error": "unauthorized"}, status=401)
+        reason = unanswerable(activity)
+        if reason is not None:
+            log.info("refused an activity to %s: %s", ROUTE, reason)
+            return web.json_response({"error": f"not an activity the bot can answer: {reason}"}, status=400)
         invoke_response = await self._cloud.process_activity(authenticated, activity, self._bot.on_turn)
         if invoke_response is not None:
-            return web.json_response(data=serializer_helper(invoke_response.body), status=invoke_response.status)
+            # botbuilder answers an invoke the bot does not handle with 501; it is the sender's
+            # request that is unsupported, so it is a 4xx here (a 5xx would page someone).
+            status = 400 if invoke_response.status == 501 else invoke_response.status
+            return web.json_response(data=serializer_helper(invoke_response.body), status=status)
         return web.Response(status=201)
 
     async def close(self) -> None:

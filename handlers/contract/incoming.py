@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from handlers.contract.messages import Address, FormValue
 
@@ -68,3 +69,30 @@ class OpenedHome:
 
 
 Incoming = Command | TextMessage | ButtonClick | FormSubmit | OpenedHome
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as the core keeps it: control characters (but line breaks and tabs) and lone
+    surrogates, which no database stores, become U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def cleaned(incoming: Incoming) -> Incoming:
+    """The same action with every text a person typed made safe to store (`clean_text`)."""
+    actor = replace(incoming.actor, display_name=clean_text(incoming.actor.display_name))
+    match incoming:
+        case Command() | TextMessage():
+            return replace(incoming, actor=actor, text=clean_text(incoming.text))
+        case FormSubmit():
+            values = {
+                key: clean_text(value) if isinstance(value, str) else tuple(clean_text(v) for v in value)
+                for key, value in incoming.values.items()
+            }
+            return replace(incoming, actor=actor, values=values)
+        case ButtonClick():
+            return replace(incoming, actor=actor, value=clean_text(incoming.value))
+        case OpenedHome():
+            return replace(incoming, actor=actor)

@@ -2,8 +2,13 @@
 
 Pure: takes the rep's local "today" and returns either a ParsedCommitment or a
 ParseProblem that says what was understood, what was not, and an example. It never
-raises. Calendar phrases ("Dec 4", "tomorrow", "2026-12-04", "in 3 days") are read by
+raises, for any text and any `today` (dates that would leave the calendar are "not a
+date"). Calendar phrases ("Dec 4", "tomorrow", "2026-12-04", "in 3 days") are read by
 dateparser; cadences and weekday names by the rules below.
+
+The work is bounded whatever the text: a text over `MAX_INPUT` characters is refused before
+anything else, and dateparser sees at most `MAX_DATE_TRIES` phrases (the tails after the
+last due markers), each at most `MAX_DATE_PHRASE` characters long.
 """
 
 from __future__ import annotations
@@ -23,8 +28,19 @@ from handlers.rules.due_times import (
 )
 
 MAX_LENGTH = 300
+"""The longest commitment, in characters once runs of white space are one space."""
+MAX_INPUT = 500
+"""A text longer than this, as typed, is refused before it is even tidied."""
+MAX_DATE_PHRASE = 100
+"""A longer "by ..." tail is no date (a real one is a few words), so dateparser never sees it."""
+MAX_DATE_TRIES = 3
+"""How many due markers, counted from the end, may have their tail read as a date."""
 MAX_DAYS_AHEAD = 366
 EXAMPLES = "`/commit 20 calls every weekday` or `/commit send Acme the proposal by Friday`"
+
+_UNKEEPABLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+"""Control characters (other than white space) and lone surrogates: not text a person types,
+and not text a database keeps (PostgreSQL refuses NUL; UTF-8 has no lone surrogates)."""
 
 _WEEKDAYS = re.compile(
     r"\b(?:(?:every|each|on)\s+)?(?:week\s?days?|work\s?days?|business days)\b|\bmon(?:day)?\s*(?:-|to|through)\s*fri(?:day)?\b"
@@ -89,7 +105,14 @@ def describe_when(cadence: str | None, due_date: date | None) -> str:
 
 def parse_commitment(text: str, today: date) -> ParsedCommitment | ParseProblem:
     """Read one commitment; `today` is the rep's local date."""
-    cleaned = " ".join(str(text).split())
+    text = str(text)
+    if len(text) > MAX_INPUT:
+        return ParseProblem("", f"that is {len(text)} characters long; keep a commitment under {MAX_LENGTH}.")
+    odd = _UNKEEPABLE.search(text)
+    if odd:
+        return ParseProblem("", f"it has a character I can't keep (U+{ord(odd.group()):04X}, not something you can type). "
+                                "Please type it again.")
+    cleaned = " ".join(text.split())
     if not cleaned:
         return ParseProblem("", "there is no commitment after /commit.")
     if len(cleaned) > MAX_LENGTH:
@@ -121,7 +144,7 @@ def parse_commitment(text: str, today: date) -> ParsedCommitment | ParseProblem:
                 "that date is in the past. Pick today or a later day.",
                 "`/commit " + (title or "send the proposal") + " by Friday`",
             )
-        if when > today + timedelta(days=MAX_DAYS_AHEAD):
+        if (when - today).days > MAX_DAYS_AHEAD:
             return ParseProblem(
                 f"“{title}” due {when:%-d %b %Y}",
                 "that is more than a year away. Break it into nearer steps.",
@@ -159,7 +182,7 @@ def _read_due(cleaned: str, low: str, today: date) -> tuple[str, str, str, date 
     """(marker, title, date phrase, date) for the last "by/before/due/on/until DATE" that reads
     as a date; if none does, the last marker with date None; None if there is no marker."""
     fallback: tuple[str, str, str, date | None] | None = None
-    for m in reversed(list(_DUE.finditer(low))):
+    for m in reversed(list(_DUE.finditer(low))[-MAX_DATE_TRIES:]):
         phrase = low[m.end():].strip(" .!?,;")
         if m.group(1) == "in":
             phrase = "in " + phrase
@@ -175,6 +198,14 @@ def _title(raw: str) -> str:
 
 
 def _read_date(phrase: str, today: date) -> date | None:
+    """The date a phrase names, or None (also when the date would fall off the calendar)."""
+    try:
+        return _calendar_date(phrase, today)
+    except OverflowError:  # e.g. "next friday" when today is 31 Dec 9999
+        return None
+
+
+def _calendar_date(phrase: str, today: date) -> date | None:
     phrase = re.sub(r"^(the\s+)?", "", phrase)
     phrase = re.sub(r"\s+(at|by)\s+\d{1,2}(:\d{2})?\s*(am|pm)?$", "", phrase)
     if phrase in ("eod", "end of day", "end of the day", "today", "tonight"):
@@ -191,6 +222,8 @@ def _read_date(phrase: str, today: date) -> date | None:
             monday_next_week = today + timedelta(days=7 - today.weekday())
             return monday_next_week + timedelta(days=DAY_WORDS[m.group(2)])
         return today + timedelta(days=ahead)
+    if len(phrase) > MAX_DATE_PHRASE:
+        return None
     try:
         parsed = dateparser.parse(
             phrase,

@@ -8,6 +8,7 @@ autumn) take their first occurrence. Either way each local day has exactly one s
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,8 +37,16 @@ def local_date_of(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
+NO_DAYS_OFF: frozenset[date] = frozenset()
+
+
 def is_paused(local_date: date, paused_until: date | None) -> bool:
     return paused_until is not None and local_date <= paused_until
+
+
+def is_day_off(local_date: date, paused_until: date | None, days_off: Container[date]) -> bool:
+    """Nothing is due this day: the rep is paused, or it is a holiday in their calendar."""
+    return is_paused(local_date, paused_until) or local_date in days_off
 
 
 def next_slot_after(
@@ -46,6 +55,7 @@ def next_slot_after(
     days: frozenset[int],
     at: time,
     paused_until: date | None = None,
+    days_off: Container[date] = NO_DAYS_OFF,
 ) -> datetime | None:
     """The first check-in instant strictly after `after`, or None if the rep has no check-in days."""
     if not days:
@@ -53,7 +63,7 @@ def next_slot_after(
     start = local_date_of(after, tz) - timedelta(days=1)
     for offset in range(_SEARCH_DAYS):
         day = start + timedelta(days=offset)
-        if day.weekday() not in days or is_paused(day, paused_until):
+        if day.weekday() not in days or is_day_off(day, paused_until, days_off):
             continue
         slot = local_instant(day, at, tz)
         if slot > after:
@@ -67,6 +77,7 @@ def latest_slot_at_or_before(
     days: frozenset[int],
     at: time,
     paused_until: date | None = None,
+    days_off: Container[date] = NO_DAYS_OFF,
 ) -> datetime | None:
     """The most recent check-in instant at or before `now` (used to catch up once after downtime)."""
     if not days:
@@ -74,7 +85,7 @@ def latest_slot_at_or_before(
     start = local_date_of(now, tz) + timedelta(days=1)
     for offset in range(9):
         day = start - timedelta(days=offset)
-        if day.weekday() not in days or is_paused(day, paused_until):
+        if day.weekday() not in days or is_day_off(day, paused_until, days_off):
             continue
         slot = local_instant(day, at, tz)
         if slot <= now:
@@ -101,8 +112,9 @@ def period_for(
 ) -> str | None:
     """The period a commitment is asked about at a check-in on `slot_date`, or None if not due.
 
-    Day-based commitments are asked about on their own days; weekly ones at the last
-    check-in day of the ISO week; one-offs from their due date on, until answered Yes.
+    Day-based commitments are asked about on their own days (one none of whose days is a
+    check-in day: at the first check-in after its latest day, about that day); weekly ones at
+    the last check-in day of the ISO week; one-offs from their due date on, until answered Yes.
     """
     if due_date is not None:
         return slot_date.isoformat() if due_date <= slot_date else None
@@ -110,7 +122,28 @@ def period_for(
         return weekly_period(slot_date) if is_last_checkin_day_of_week(slot_date, checkin_days) else None
     if cadence_days is not None and slot_date.weekday() in cadence_days:
         return slot_date.isoformat()
+    if cadence_days and not cadence_days & checkin_days:
+        # None of its days is a check-in day: ask at the first check-in after its latest day.
+        for back in range(1, 8):
+            day = slot_date - timedelta(days=back)
+            if day.weekday() in cadence_days:
+                return day.isoformat()
+            if day.weekday() in checkin_days:
+                return None
     return None
+
+
+def slot_is_waiting(
+    slot: datetime | None, now: datetime, tz: ZoneInfo, paused_until: date | None, days_off: Container[date] = NO_DAYS_OFF
+) -> bool:
+    """A check-in slot has come (at or before `now`) but its day is still open and not a day off:
+    the tick has yet to open it, so rescheduling must keep it rather than skip to the next."""
+    if slot is None or slot > now:
+        return False
+    day = local_date_of(slot, tz)
+    if is_day_off(day, paused_until, days_off):
+        return False
+    return end_of_local_day(day, tz) > now
 
 
 def parse_days(raw: str) -> frozenset[int]:

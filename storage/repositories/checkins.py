@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CheckIn, Commitment, Prompt
@@ -52,12 +53,17 @@ class CheckIns:
         await self._s.refresh(checkin)
         return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
 
-    async def latest_settled(self, commitment_id: int, limit: int) -> list[CheckIn]:
-        """The commitment's last `limit` settled check-ins, newest first."""
+    async def latest_settled(
+        self, commitment_id: int, limit: int, statuses: Collection[CheckInStatus] = tuple(CheckInStatus)
+    ) -> list[CheckIn]:
+        """The commitment's last `limit` settled check-ins with one of `statuses`, newest first."""
         return list(
             await self._s.scalars(
                 select(CheckIn)
-                .where(CheckIn.commitment_id == commitment_id, CheckIn.settled_at.is_not(None))
+                .where(
+                    CheckIn.commitment_id == commitment_id, CheckIn.settled_at.is_not(None),
+                    CheckIn.status.in_(list(statuses)),
+                )
                 .order_by(CheckIn.due_at.desc())
                 .limit(limit)
             )
@@ -83,6 +89,56 @@ class CheckIns:
         )
         return list(rows)
 
+    async def latest_notes(self, commitment_ids: Collection[int]) -> dict[int, str]:
+        """The latest note of each of several commitments, in one query: commitment id -> the
+        note of its latest check-in that has one (as `latest_note`); commitments with none are absent."""
+        if not commitment_ids:
+            return {}
+        ranked = (
+            select(
+                CheckIn.commitment_id,
+                CheckIn.note,
+                func.row_number()
+                .over(partition_by=CheckIn.commitment_id, order_by=(CheckIn.due_at.desc(), CheckIn.id.desc()))
+                .label("rank"),
+            )
+            .where(CheckIn.commitment_id.in_(list(commitment_ids)), CheckIn.note.is_not(None))
+            .subquery()
+        )
+        rows = await self._s.execute(select(ranked.c.commitment_id, ranked.c.note).where(ranked.c.rank == 1))
+        return {commitment_id: note for commitment_id, note in rows.all() if note is not None}
+
+    async def settled_counts_for(
+        self, person_ids: Collection[int], windows: Sequence[tuple[datetime, datetime]]
+    ) -> list[dict[int, dict[CheckInStatus, int]]]:
+        """How many settled check-ins of each status several people's commitments had in each
+        window [start, end) of their due time, in one query. `windows` must not overlap. The
+        result has one entry per window: person id -> status -> count (absent: none)."""
+        found: list[dict[int, dict[CheckInStatus, int]]] = [{} for _ in windows]
+        if not person_ids or not windows:
+            return found
+        bucket = case(
+            *((and_(CheckIn.due_at >= start, CheckIn.due_at < end), index) for index, (start, end) in enumerate(windows)),
+            else_=None,
+        )
+        settled = (
+            select(Commitment.person_id.label("person_id"), bucket.label("bucket"), CheckIn.status.label("status"))
+            .join(Commitment, Commitment.id == CheckIn.commitment_id)
+            .where(
+                Commitment.person_id.in_(list(person_ids)), CheckIn.settled_at.is_not(None),
+                CheckIn.due_at >= min(start for start, _ in windows), CheckIn.due_at < max(end for _, end in windows),
+            )
+            .subquery()
+        )
+        rows = await self._s.execute(
+            select(settled.c.person_id, settled.c.bucket, settled.c.status, func.count())
+            .where(settled.c.bucket.is_not(None))
+            .group_by(settled.c.person_id, settled.c.bucket, settled.c.status)
+        )
+        for person_id, index, status, count in rows.all():
+            found[index].setdefault(person_id, {})[CheckInStatus(status)] = int(count)
+        return found
+
     async def recent_answered(self, person_id: int, limit: int) -> list[tuple[CheckIn, Commitment]]:
         """The rep's latest check-ins that have an answer (or were closed without one), newest first."""
         rows = await self._s.execute(
@@ -94,16 +150,28 @@ class CheckIns:
         )
         return [(checkin, commitment) for checkin, commitment in rows.all()]
 
-    async def closing_by(self, now: datetime, limit: int) -> list[int]:
-        """Ids of unsettled check-ins whose day has ended by `now`, oldest first."""
-        return list(
-            await self._s.scalars(
-                select(CheckIn.id)
-                .where(CheckIn.settled_at.is_(None), CheckIn.closes_at <= now)
-                .order_by(CheckIn.due_at)
-                .limit(limit)
+    async def pending_of_person(self, person_id: int) -> list[tuple[CheckIn, Commitment]]:
+        """The rep's check-ins still waiting for an answer, with their commitments."""
+        rows = await self._s.execute(
+            select(CheckIn, Commitment)
+            .join(Commitment, CheckIn.commitment_id == Commitment.id)
+            .where(
+                Commitment.person_id == person_id, CheckIn.status == CheckInStatus.PENDING,
+                CheckIn.settled_at.is_(None),
             )
+            .order_by(CheckIn.due_at, CheckIn.id)
         )
+        return [(checkin, commitment) for checkin, commitment in rows.all()]
+
+    async def closing_by(self, now: datetime, limit: int) -> list[tuple[int, int | None]]:
+        """(id, prompt id) of unsettled check-ins whose day has ended by `now`, oldest first."""
+        rows = await self._s.execute(
+            select(CheckIn.id, CheckIn.prompt_id)
+            .where(CheckIn.settled_at.is_(None), CheckIn.closes_at <= now)
+            .order_by(CheckIn.due_at, CheckIn.id)
+            .limit(limit)
+        )
+        return [(checkin_id, prompt_id) for checkin_id, prompt_id in rows.all()]
 
     async def earliest_close_after(self, after: datetime) -> datetime | None:
         return await self._s.scalar(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -36,6 +36,21 @@ class Commitments:
         )
         return list(rows)
 
+    async def active_of(self, person_ids: Collection[int]) -> dict[int, list[Commitment]]:
+        """The active commitments of several people at once (one query): person id -> their
+        commitments by number; people with none are absent."""
+        found: dict[int, list[Commitment]] = {}
+        if not person_ids:
+            return found
+        rows = await self._s.scalars(
+            select(Commitment)
+            .where(Commitment.person_id.in_(list(person_ids)), Commitment.status == CommitmentStatus.ACTIVE)
+            .order_by(Commitment.person_id, Commitment.seq)
+        )
+        for commitment in rows:
+            found.setdefault(commitment.person_id, []).append(commitment)
+        return found
+
     async def active_created_by(self, person_id: int, at: datetime) -> list[Commitment]:
         """The person's active commitments that existed at `at`, by number."""
         rows = await self._s.scalars(
@@ -48,6 +63,13 @@ class Commitments:
             .order_by(Commitment.seq)
         )
         return list(rows)
+
+    async def count(self, person_id: int, statuses: Iterable[CommitmentStatus]) -> int:
+        found = await self._s.scalar(
+            select(func.count()).select_from(Commitment)
+            .where(Commitment.person_id == person_id, Commitment.status.in_(list(statuses)))
+        )
+        return int(found or 0)
 
     async def has_active(self, person_id: int) -> bool:
         found = await self._s.scalar(

@@ -1,18 +1,61 @@
 """The outbox: messages queued in the transaction that caused them, and the dispatcher's
-atomic claims on them (compare-and-set per row, so two replicas never send one message)."""
+leases on them.
+
+**Leases, fenced by the claim token.** A claim turns rows `pending -> sending` under a fresh
+`claim_token` and a `lease_until`, which the holder renews while it sends (`renew`,
+`begin_send`). Whatever it records afterwards (`finish`, `retry_later`, `release`,
+`give_up_on_recipient`) updates only `WHERE id = :id AND claim_token = :token` and returns
+whether the lease was still held. A lease that ran out may be taken over by another dispatcher
+(a new token); the old holder's writes then change nothing.
+
+**Which clock.** Leases use the *database's* clock, so replicas whose clocks disagree, and a
+FixedClock driving the console or the tests, agree on when a lease ran out. `not_before` (when
+a message is due) stays on the application's clock (the caller's `now`), which the tests and
+the console move. The database's time is `_db_time`: on PostgreSQL `statement_timestamp()`, a
+timestamptz like the column (`now()` stands still from the start of the transaction, and a
+claim may wait for the claim lock); on SQLite `strftime('%Y-%m-%d %H:%M:%f000', 'now')`: UTC
+in exactly the text UTCDateTime stores ('YYYY-MM-DD HH:MM:SS.ffffff'), so comparing the strings
+compares the instants (`CURRENT_TIMESTAMP` has whole seconds and a shorter text).
+
+**A recipient at a time.** A claim takes every claimable row of a recipient or none, and
+nothing of a recipient while another holder's lease on one of their rows is live, so one
+person's messages leave one dispatcher in queue order; a row also waits while an earlier row to
+the same person waits out a retry. Claims run one at a time: on SQLite as one UPDATE statement
+(one writer), on PostgreSQL under a transaction-level advisory lock, picking rows `FOR UPDATE
+SKIP LOCKED` and leaving for the next pass a recipient with a row another transaction holds.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    DateTime,
+    Result,
+    Select,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from storage.models import Outbox, Person
 from storage.states import OutboxOperation, OutboxStatus
+
+CLAIM_LOCK = 0x0F7B_0C1A
+"""PostgreSQL advisory lock key held by a claim transaction: claims run one at a time."""
+SQLITE_NOW = "%Y-%m-%d %H:%M:%f000"
 
 
 class OutboxRows:
@@ -73,107 +116,166 @@ class OutboxRows:
         )
 
 
-def _claimable(now: datetime, stale_claim: timedelta) -> ColumnElement[bool]:
-    """Due and unclaimed, or claimed so long ago that the claimer must have died."""
+def _db_time(session: AsyncSession, plus: timedelta = timedelta(0)) -> ColumnElement[Any]:
+    """The database's current time, plus `plus`, comparable with (and storable in) a UTCDateTime."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.strftime(SQLITE_NOW, "now", f"{plus.total_seconds():+.3f} seconds")
+    now = func.statement_timestamp(type_=DateTime(timezone=True))
+    return now + plus if plus else now
+
+
+def _claimable(o: type[Outbox], now: datetime, db_now: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Due and unclaimed (application clock), or claimed under a lease that ran out (database clock)."""
     return or_(
-        (Outbox.status == OutboxStatus.PENDING) & (Outbox.not_before <= now),
-        (Outbox.status == OutboxStatus.SENDING) & (Outbox.claimed_at < now - stale_claim),
+        (o.status == OutboxStatus.PENDING) & (o.not_before <= now),
+        (o.status == OutboxStatus.SENDING) & or_(o.lease_until.is_(None), o.lease_until < db_now),
     )
 
 
+def _eligible(o: type[Outbox], platforms: list[str], now: datetime, db_now: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`o` may be claimed now: claimable, its recipient not held by a live lease, and no earlier
+    row to the same person waiting out a retry."""
+    other = aliased(Outbox)
+    return and_(
+        o.platform.in_(platforms),
+        _claimable(o, now, db_now),
+        ~exists().where(
+            other.recipient_id == o.recipient_id,
+            or_(
+                (other.status == OutboxStatus.SENDING) & (other.lease_until >= db_now),
+                (other.id < o.id) & (other.status == OutboxStatus.PENDING) & (other.attempts > 0) & (other.not_before > now),
+            ),
+        ),
+    )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+@dataclass(frozen=True)
+class SendTarget:
+    """Whom a held row goes to, and for an edit, where the original message lives."""
+
+    person: Person | None
+    ref: str | None
+
+
 class OutboxClaims:
-    """The dispatcher's side of the outbox: each call is its own short transaction."""
+    """The dispatcher's side of the outbox: each call is its own short transaction. `lease` is
+    how long a claim holds a row unless the caller says otherwise."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], stale_claim: timedelta) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lease: timedelta) -> None:
         self._sessions = sessions
-        self._stale_claim = stale_claim
+        self.lease = lease
 
-    async def claim(self, platforms: Sequence[str], now: datetime, limit: int) -> list[Outbox]:
-        """Claim due rows. A row waits while an earlier row to the same person is in flight or
-        waiting out a retry, so one person's messages arrive in the order they were queued."""
+    async def claim(
+        self, platforms: Sequence[str], now: datetime, limit: int, *, lease: timedelta | None = None
+    ) -> list[Outbox]:
+        """Lease the due rows of up to `limit` recipients, all of a recipient's or none, under
+        one new claim token; returns them in queue order."""
         token = uuid.uuid4().hex
-        earlier = aliased(Outbox)
-        async with self._sessions() as s:
-            candidates = list(
-                await s.scalars(
-                    select(Outbox.id)
-                    .where(
-                        Outbox.platform.in_(list(platforms)),
-                        _claimable(now, self._stale_claim),
-                        ~exists().where(
-                            earlier.recipient_id == Outbox.recipient_id,
-                            earlier.id < Outbox.id,
-                            or_(
-                                earlier.status == OutboxStatus.SENDING,
-                                (earlier.status == OutboxStatus.PENDING) & (earlier.attempts > 0) & (earlier.not_before > now),
-                            ),
-                        ),
-                    )
-                    .order_by(Outbox.id)
-                    .limit(limit)
-                )
+        async with self._sessions() as s, s.begin():
+            db_now = _db_time(s)
+            o, r = aliased(Outbox), aliased(Outbox)
+            recipients = (
+                select(r.recipient_id).where(_eligible(r, list(platforms), now, db_now))
+                .group_by(r.recipient_id).order_by(func.min(r.id)).limit(limit)
             )
-        claimed: list[Outbox] = []
-        for row_id in candidates:
-            async with self._sessions() as s, s.begin():
-                result = await s.execute(
-                    update(Outbox)
-                    .where(Outbox.id == row_id, _claimable(now, self._stale_claim))
-                    .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    row = await s.get(Outbox, row_id)
-                    if row is not None:
-                        claimed.append(row)
-        return claimed
+            wanted = select(o.id, o.recipient_id).where(_eligible(o, list(platforms), now, db_now), o.recipient_id.in_(recipients))
+            ids: Select[int] | list[int] = wanted.with_only_columns(o.id)
+            if s.get_bind().dialect.name != "sqlite":
+                ids = await self._lock_whole_recipients(s, wanted, now)
+            lease_until = _db_time(s, lease or self.lease)
+            await s.execute(
+                update(Outbox).where(Outbox.id.in_(ids))
+                .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=db_now, lease_until=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+            return list(await s.scalars(select(Outbox).where(Outbox.claim_token == token).order_by(Outbox.id)))
 
-    async def recipient_and_ref(self, row: Outbox) -> tuple[Person | None, str | None]:
-        """The row's recipient, and for an edit, where the original message lives."""
-        async with self._sessions() as s:
+    async def _lock_whole_recipients(self, s: AsyncSession, wanted: Select[int, int], now: datetime) -> list[int]:
+        """PostgreSQL: under the claim lock, lock the wanted rows (skipping rows another
+        transaction holds) and keep the recipients whose rows were all locked."""
+        await s.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
+        by_recipient: dict[int, set[int]] = defaultdict(set)
+        for row_id, recipient_id in (await s.execute(wanted)).all():
+            by_recipient[recipient_id].add(row_id)
+        if not by_recipient:
+            return []
+        o = aliased(Outbox)
+        locked = set(
+            await s.scalars(
+                select(o.id)
+                .where(o.id.in_([i for rows in by_recipient.values() for i in rows]), _claimable(o, now, _db_time(s)))
+                .with_for_update(of=o, skip_locked=True)
+            )
+        )
+        return sorted(i for rows in by_recipient.values() if rows <= locked for i in rows)
+
+    async def renew(self, token: str, lease: timedelta | None = None) -> int:
+        """Extend the lease on every row still held under `token`; returns how many that is."""
+        async with self._sessions() as s, s.begin():
+            result = await s.execute(
+                update(Outbox)
+                .where(Outbox.claim_token == token, Outbox.status == OutboxStatus.SENDING)
+                .values(lease_until=_db_time(s, lease or self.lease))
+            )
+            return _rowcount(result)
+
+    async def begin_send(self, row: Outbox, lease: timedelta | None = None) -> SendTarget | None:
+        """Just before sending: renew the row's lease and say where it goes; None if the lease
+        was lost (another dispatcher has the row now: don't send it)."""
+        async with self._sessions() as s, s.begin():
+            result = await s.execute(update(Outbox).where(_held(row)).values(lease_until=_db_time(s, lease or self.lease)))
+            if _rowcount(result) != 1:
+                return None
             person = await s.get(Person, row.recipient_id)
             ref = None
             if row.operation == OutboxOperation.UPDATE and row.message_key:
                 ref = await OutboxRows(s).sent_ref(row.message_key)
-            return person, ref
+            return SendTarget(person, ref)
 
-    async def release(self, row: Outbox) -> None:
-        """Give a claimed row back untouched (an earlier message to the same person must go first)."""
-        await self._set(row, status=OutboxStatus.PENDING, claim_token=None, claimed_at=None)
+    async def release(self, row: Outbox) -> bool:
+        """Give a held row back untouched (an earlier message to the same person must go first)."""
+        return await self._set(row, status=OutboxStatus.PENDING, claim_token=None, claimed_at=None, lease_until=None)
 
-    async def retry_later(self, row: Outbox, *, attempts: int, not_before: datetime, error: str) -> None:
-        await self._set(
+    async def retry_later(self, row: Outbox, *, attempts: int, not_before: datetime, error: str) -> bool:
+        return await self._set(
             row, status=OutboxStatus.PENDING, attempts=attempts, last_error=error[:2000],
-            not_before=not_before, claim_token=None, claimed_at=None,
+            not_before=not_before, claim_token=None, claimed_at=None, lease_until=None,
         )
 
     async def finish(
         self, row: Outbox, status: OutboxStatus, *, now: datetime, error: str | None = None,
         platform_ref: str | None = None, attempts: int | None = None,
-    ) -> None:
-        values: dict[str, object] = {"status": status, "claim_token": None}
+    ) -> bool:
+        values: dict[str, object] = {"status": status, "claim_token": None, "lease_until": None}
         if status == OutboxStatus.SENT:
             values.update(sent_at=now, platform_ref=platform_ref, attempts=row.attempts + 1)
         if error is not None:
             values["last_error"] = error[:2000]
         if attempts is not None:
             values["attempts"] = attempts
-        await self._set(row, **values)
+        return await self._set(row, **values)
 
-    async def give_up_on_recipient(self, row: Outbox, error: str, now: datetime) -> None:
-        """The recipient can't be reached: mark them so, mark the row dead, and queue the row's
-        fallback message (once) if it has one, all in one transaction."""
+    async def give_up_on_recipient(self, row: Outbox, error: str, now: datetime) -> bool:
+        """The recipient can't be reached: if the row is still held, mark the person so, the row
+        dead, and queue its fallback message (once) if it has one, all in one transaction."""
         async with self._sessions() as s, s.begin():
-            await s.execute(update(Person).where(Person.id == row.recipient_id).values(reachable=False))
-            await s.execute(
-                update(Outbox).where(Outbox.id == row.id)
-                .values(status=OutboxStatus.DEAD, claim_token=None, last_error=error[:2000])
+            result = await s.execute(
+                update(Outbox).where(_held(row))
+                .values(status=OutboxStatus.DEAD, claim_token=None, lease_until=None, last_error=error[:2000])
             )
+            if _rowcount(result) != 1:
+                return False
+            await s.execute(update(Person).where(Person.id == row.recipient_id).values(reachable=False))
             if row.fallback_recipient_id is None or row.fallback_message_json is None:
-                return
+                return True
             fallback = await s.get(Person, row.fallback_recipient_id)
             if fallback is not None:
                 await OutboxRows(s).enqueue(fallback, row.fallback_message_json, now, dedupe_key=f"fallback:{row.id}")
+            return True
 
     async def soonest_pending(self, platforms: Sequence[str]) -> datetime | None:
         async with self._sessions() as s:
@@ -184,6 +286,14 @@ class OutboxClaims:
                 .limit(1)
             )
 
-    async def _set(self, row: Outbox, **values: object) -> None:
+    async def _set(self, row: Outbox, **values: object) -> bool:
+        """Record an outcome for a held row; False (and nothing changed) if the lease was lost."""
         async with self._sessions() as s, s.begin():
-            await s.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+            return _rowcount(await s.execute(update(Outbox).where(_held(row)).values(**values))) == 1
+
+
+def _held(row: Outbox) -> ColumnElement[bool]:
+    """The fence: this row, still under the claim it was handed out with."""
+    if row.claim_token is None:
+        raise ValueError(f"outbox row {row.id} was not claimed")
+    return and_(Outbox.id == row.id, Outbox.claim_token == row.claim_token, Outbox.status == OutboxStatus.SENDING)

@@ -3,12 +3,14 @@ turns, and the indexed "who is due" queries for check-ins and digests."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import ManagerLink, Person
+from storage.models import ManagerLink, Person, Terms
 from storage.states import LinkStatus
 
 
@@ -49,6 +51,11 @@ class People:
             update(Person).where(Person.id == person_id).values(id=Person.id).execution_options(synchronize_session=False)
         )
 
+    async def lock_fresh(self, person: Person) -> None:
+        """Lock the person's row (as `lock`) and reload it, so what is read next is current."""
+        await self.lock(person.id)
+        await self._s.refresh(person)
+
     async def mark_unreachable(self, person_id: int) -> None:
         await self._s.execute(update(Person).where(Person.id == person_id).values(reachable=False))
 
@@ -61,6 +68,28 @@ class People:
             .order_by(Person.display_name)
         )
         return list(rows)
+
+    async def teams_of(self, manager_ids: Collection[int]) -> dict[int, list[tuple[Person, Terms | None]]]:
+        """The reps who named each of `manager_ids` as their accountability partner, by name, each
+        with their latest terms version (None: they never chose terms), in one query for all the
+        managers: manager id -> their team; managers nobody names are absent."""
+        found: dict[int, list[tuple[Person, Terms | None]]] = {}
+        if not manager_ids:
+            return found
+        newer = aliased(Terms)
+        latest_version = (
+            select(func.max(newer.version)).where(newer.person_id == Person.id).correlate(Person).scalar_subquery()
+        )
+        rows = await self._s.execute(
+            select(ManagerLink.manager_id, Person, Terms)
+            .join(Person, ManagerLink.rep_id == Person.id)
+            .outerjoin(Terms, and_(Terms.person_id == Person.id, Terms.version == latest_version))
+            .where(ManagerLink.manager_id.in_(list(manager_ids)), ManagerLink.status == LinkStatus.ACTIVE)
+            .order_by(ManagerLink.manager_id, Person.display_name, Person.id)
+        )
+        for manager_id, person, terms in rows.all():
+            found.setdefault(manager_id, []).append((person, terms))
+        return found
 
     async def due_for_checkin(self, now: datetime, limit: int) -> list[tuple[int, datetime]]:
         """(person id, next check-in) of everyone whose next check-in is at or before `now`, soonest first."""

@@ -2,6 +2,14 @@
 fails on demand (429 with Retry-After, 500, or a Slack error code such as `account_inactive`
 in an HTTP 200 `{"ok": false}` answer). It also takes `response_url` posts.
 
+It holds the app to Slack's real limits: a message (`chat.postMessage`, `chat.update`,
+`chat.postEphemeral`, a `response_url` post) of more than 50 blocks, with a section text
+over 3,000 characters or empty, or an actions block of more than 25 elements is refused
+with `invalid_blocks`, a top-level `text` over 40,000 characters with `msg_too_long`, and a
+view of more than 100 blocks with `invalid_arguments`. It keeps each posted message as it
+now reads (`messages`): `chat.update` edits one that exists (else `message_not_found`) and
+`chat.delete` removes it.
+
 Usage::
 
     fake = FakeSlack()
@@ -11,6 +19,7 @@ Usage::
     fake.refuse("chat.update", "message_not_found")   # HTTP 200, ok false
     ...                                  # point SLACK_API_URL at fake.api_url
     fake.calls_to("chat.postMessage")     # what was sent, in order
+    fake.messages[(channel, ts)]          # a message as it reads now (its last params)
     await fake.stop()
 """
 
@@ -22,6 +31,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+ACTIONS_ELEMENTS = 25
+MESSAGE_TEXT = 40_000
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+VIEW_METHODS = frozenset({"views.open", "views.publish", "views.update"})
+
+
+def _blocks_of(raw: Any) -> list[dict[str, Any]]:
+    if isinstance(raw, str):
+        raw = json.loads(raw) if raw else []
+    return list(raw or [])
+
+
+def limits_error(params: dict[str, Any]) -> str | None:
+    """The error Slack answers a message with that breaks one of its limits, or None."""
+    blocks = _blocks_of(params.get("blocks"))
+    if len(blocks) > MESSAGE_BLOCKS:
+        return "invalid_blocks"
+    for block in blocks:
+        if block.get("type") == "section" and "text" in block:
+            text = str(block["text"].get("text", ""))
+            if not text.strip() or len(text) > SECTION_TEXT:
+                return "invalid_blocks"
+        if block.get("type") == "actions" and not 0 < len(block.get("elements") or []) <= ACTIONS_ELEMENTS:
+            return "invalid_blocks"
+    if len(str(params.get("text") or "")) > MESSAGE_TEXT:
+        return "msg_too_long"
+    return None
 
 
 def free_port() -> int:
@@ -44,6 +84,8 @@ class Failure:
     status: int
     retry_after: int | None = None
     error: str | None = None
+    after: int = 0
+    """Calls to let through before this failure is answered."""
 
 
 @dataclass
@@ -56,6 +98,8 @@ class FakeSlack:
     oauth_grant: dict[str, Any] | None = None
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """Posted messages by (channel, ts), as they read now: their last `blocks` and `text`."""
     _ts: int = 0
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -77,12 +121,19 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name},
         }
 
-    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None, error: str | None = None) -> None:
-        self.failures.setdefault(method, []).extend(Failure(status, retry_after, error) for _ in range(times))
+    def fail(
+        self, method: str, status: int, times: int = 1, retry_after: int | None = None, error: str | None = None, after: int = 0,
+    ) -> None:
+        """Answer `times` calls to `method` with `status`, once `after` calls have gone through."""
+        failures = [Failure(status, retry_after, error) for _ in range(times)]
+        if failures:
+            failures[0].after = after
+        self.failures.setdefault(method, []).extend(failures)
 
-    def refuse(self, method: str, error: str, times: int = 1) -> None:
-        """Answer the next `times` calls to `method` as Slack refuses a call: HTTP 200, `{"ok": false, "error": error}`."""
-        self.fail(method, status=200, times=times, error=error)
+    def refuse(self, method: str, error: str, times: int = 1, after: int = 0) -> None:
+        """Answer `times` calls to `method` as Slack refuses a call (HTTP 200, `{"ok": false, "error": error}`),
+        once `after` calls have gone through."""
+        self.fail(method, status=200, times=times, error=error, after=after)
 
     def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
         return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
@@ -125,7 +176,12 @@ class FakeSlack:
         return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("response_url", await request.json(), None, 200))
+        params = await request.json()
+        error = limits_error(params)
+        if error is not None:  # a response_url answers a refusal with HTTP 400 and the error as text
+            self.calls.append(Call("response_url", params, None, 400, {"ok": False, "error": error}))
+            return web.Response(status=400, text=error)
+        self.calls.append(Call("response_url", params, None, 200))
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -134,7 +190,9 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         pending = self.failures.get(method)
-        if pending:
+        if pending and pending[0].after > 0:
+            pending[0].after -= 1
+        elif pending:
             failure = pending.pop(0)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             body = {"ok": False, "error": failure.error or ("ratelimited" if failure.status == 429 else "internal_error")}
@@ -160,13 +218,28 @@ class FakeSlack:
             return 200, {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
+        if method in MESSAGE_METHODS and (error := limits_error(params)) is not None:
+            return 200, {"ok": False, "error": error}
+        if method in VIEW_METHODS and len(_blocks_of((params.get("view") or {}).get("blocks"))) > VIEW_BLOCKS:
+            return 200, {"ok": False, "error": "invalid_arguments"}
+        channel, ts = str(params.get("channel")), str(params.get("ts"))
         if method in ("chat.postMessage", "chat.postEphemeral"):
             self._ts += 1
             ts = f"1790000000.{self._ts:06d}"
-            return 200, {"ok": True, "channel": params.get("channel"), "ts": ts, "message_ts": ts}
-        if method == "chat.update":
-            return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
-        if method in ("views.open", "views.publish", "views.update"):
+            if method == "chat.postMessage":
+                self.messages[(channel, ts)] = {"blocks": _blocks_of(params.get("blocks")), "text": params.get("text")}
+            return 200, {"ok": True, "channel": channel, "ts": ts, "message_ts": ts}
+        if method in ("chat.update", "chat.delete"):
+            if (channel, ts) not in self.messages:
+                return 200, {"ok": False, "error": "message_not_found"}
+            if method == "chat.delete":
+                del self.messages[(channel, ts)]
+            else:
+                before = self.messages[(channel, ts)]
+                blocks = _blocks_of(params["blocks"]) if "blocks" in params else before["blocks"]
+                self.messages[(channel, ts)] = {"blocks": blocks, "text": params.get("text", before["text"])}
+            return 200, {"ok": True, "channel": channel, "ts": ts}
+        if method in VIEW_METHODS:
             return 200, {"ok": True, "view": {"id": "V1"}}
         if method == "oauth.v2.access":
             if self.oauth_grant is None or params.get("code") != self.oauth_grant.get("code"):

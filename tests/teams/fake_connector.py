@@ -3,9 +3,15 @@
 It is the `serviceUrl` of every activity the tests send, so botbuilder's own connector
 client talks to it for replies, proactive sends, card updates and new conversations. It
 records every call (`/v3/conversations` and `/v3/conversations/{id}/activities[/{id}]`,
-POST and PUT, and the member look-up `GET /v3/conversations/{id}/members/{user id}`) and answers an error on demand: `fail(...)` queues, for one conversation (or
-for conversation creation), a status such as 429 with Retry-After or 403 with
+POST, PUT and DELETE, and the member look-up `GET /v3/conversations/{id}/members/{user id}`)
+and answers an error on demand: `fail(...)` queues, for one conversation (or for
+conversation creation), a status such as 429 with Retry-After or 403 with
 `MessageWritesBlocked`, used once per queued entry.
+
+Like the real service, it refuses an activity whose JSON is over `MAX_ACTIVITY_BYTES`
+with 413 `RequestEntityTooLarge`, so tests prove the bot's cards stay within Teams' size
+limit, and it keeps each activity as it now reads (`activities`): a PUT must name one that
+exists (else 404 `ActivityNotFoundInConversation`) and a DELETE removes it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+MAX_ACTIVITY_BYTES = 28_000
+"""The biggest activity (its JSON body, in bytes) the connector takes, as Teams does (about 28 KB)."""
 
 CREATE = "<create>"
 """The key `fail` uses for `POST /v3/conversations` (starting a conversation)."""
@@ -75,6 +84,8 @@ class Failure:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    after: int = 0
+    """Calls to let through before this failure is answered."""
 
 
 @dataclass
@@ -85,12 +96,19 @@ class FakeConnector:
     url: str = ""
     names: dict[str, str] = field(default_factory=dict)
     """Display names by user id, for `GET /v3/conversations/{id}/members/{user id}`."""
+    activities: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """Activities posted by the bot, by (conversation id, activity id), as they read now."""
 
-    def fail(self, conversation_id: str, status: int, code: str = "", retry_after: str | None = None, times: int = 1) -> None:
-        """Answer the next `times` calls for `conversation_id` (or `CREATE`) with `status`."""
+    def fail(
+        self, conversation_id: str, status: int, code: str = "", retry_after: str | None = None, times: int = 1, after: int = 0,
+    ) -> None:
+        """Answer `times` calls for `conversation_id` (or `CREATE`) with `status`, once `after` calls have gone through."""
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         body = {"error": {"code": code or f"HTTP{status}", "message": f"fake connector says {status}"}}
-        self._failures[conversation_id].extend(Failure(status, body, headers) for _ in range(times))
+        failures = [Failure(status, body, headers) for _ in range(times)]
+        if failures:
+            failures[0].after = after
+        self._failures[conversation_id].extend(failures)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -98,11 +116,15 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._activity)
+        app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", self._delete)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         return app
 
     def _failure(self, key: str) -> Failure | None:
         pending = self._failures.get(key)
+        if pending and pending[0].after > 0:
+            pending[0].after -= 1
+            return None
         return pending.pop(0) if pending else None
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -116,16 +138,31 @@ class FakeConnector:
         return web.json_response({"id": conversation_id, "serviceUrl": self.url}, status=201)
 
     async def _activity(self, request: web.Request) -> web.Response:
+        raw = await request.read()
         body = await request.json()
         conversation_id = request.match_info["conversation"]
         activity_id = request.match_info.get("activity")
         failure = self._failure(conversation_id)
+        if failure is None and len(raw) > MAX_ACTIVITY_BYTES:
+            failure = Failure(413, {"error": {"code": "RequestEntityTooLarge", "message": f"activity of {len(raw)} bytes"}}, {})
+        if failure is None and request.method == "PUT" and (conversation_id, str(activity_id)) not in self.activities:
+            failure = Failure(404, {"error": {"code": "ActivityNotFoundInConversation", "message": "no such activity"}}, {})
         if failure is not None:
             self.calls.append(Call(request.method, request.path, conversation_id, activity_id, body, failure.status))
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
         answered = activity_id if request.method == "PUT" and activity_id else f"act-{next(self._ids)}"
         self.calls.append(Call(request.method, request.path, conversation_id, activity_id, body, 200, answered))
+        self.activities[(conversation_id, str(answered))] = body
         return web.json_response({"id": answered}, status=200)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        conversation_id, activity_id = request.match_info["conversation"], request.match_info["activity"]
+        known = self.activities.pop((conversation_id, activity_id), None) is not None
+        status = 200 if known else 404
+        self.calls.append(Call("DELETE", request.path, conversation_id, activity_id, {}, status))
+        if not known:
+            return web.json_response({"error": {"code": "ActivityNotFoundInConversation", "message": "no such activity"}}, status=404)
+        return web.Response(status=200)
 
     async def _member(self, request: web.Request) -> web.Response:
         member = request.match_info["member"]
