@@ -13,9 +13,9 @@ it fits. A view (App Home, a modal) can't be split; it holds up to 100 blocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
+from handlers.contract import messages as neutral
 from handlers.contract.messages import Button, Field, Form, FormValue, Message
 from handlers.contract.outcomes import OpenForm
 
@@ -46,45 +46,9 @@ def slack_length(text: str) -> int:
 
 
 def split_text(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
-    """`text` in pieces of at most `limit` (as Slack counts), each cut after a line where one fits,
-    else at the last space, else anywhere. Read in order, the pieces are the whole text; pieces of
-    only white space are left out (Slack refuses an empty section)."""
-    def fits(piece: str) -> bool:
-        return slack_length(piece) <= limit
-
-    pieces: list[str] = []
-    current: str | None = None
-    for line in text.split("\n"):
-        for chunk in cut_line(line, fits):
-            candidate = chunk if current is None else f"{current}\n{chunk}"
-            if fits(candidate):
-                current = candidate
-            else:
-                pieces.append(current or "")
-                current = chunk
-    pieces.append(current or "")
-    return [piece for piece in pieces if piece.strip()]
-
-
-def cut_line(line: str, fits: Callable[[str], bool]) -> Iterator[str]:
-    """One line in chunks that each fit: cut at the last space of the longest prefix that fits
-    (if that keeps at least half of it), else right at that prefix's end."""
-    while not fits(line):
-        low, high = 1, len(line)  # the longest prefix that fits: line[:low] fits, line[:high + 1] doesn't
-        while low < high:
-            middle = (low + high + 1) // 2
-            if fits(line[:middle]):
-                low = middle
-            else:
-                high = middle - 1
-        space = line.rfind(" ", 0, low + 1)
-        if space > low // 2:
-            yield line[:space]
-            line = line[space + 1:]
-        else:
-            yield line[:low]
-            line = line[low:]
-    yield line
+    """`text` in pieces of at most `limit` (as Slack counts), cut where a reader would cut it;
+    pieces of only white space are left out (Slack refuses an empty section)."""
+    return neutral.split_text(text, lambda piece: slack_length(piece) <= limit)
 
 
 def _plain(text: str, limit: int = 3000) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.contract import messages as neutral
 from handlers.contract.messages import Button, Field, Form, FormValue, Message
 from handlers.forms import KNOWN_FORMS as _FORMS
 
@@ -76,44 +77,9 @@ def size(node: Any) -> int:
 
 
 def split_text(text: str, limit: int = TEXT_BYTES) -> list[str]:
-    """`text` in pieces whose JSON takes at most `limit` bytes, each cut after a line where one
-    fits, else at the last space, else anywhere; read in order they are the whole text."""
-    def fits(piece: str) -> bool:
-        return size(piece) <= limit
-
-    pieces: list[str] = []
-    current: str | None = None
-    for line in text.split("\n"):
-        for chunk in _cut_line(line, fits):
-            candidate = chunk if current is None else f"{current}\n{chunk}"
-            if fits(candidate):
-                current = candidate
-            else:
-                pieces.append(current or "")
-                current = chunk
-    pieces.append(current or "")
-    return [piece for piece in pieces if piece.strip()] or [""]
-
-
-def _cut_line(line: str, fits: Callable[[str], bool]) -> Iterator[str]:
-    """One line in chunks that each fit: at the last space of the longest prefix that fits (if
-    that keeps at least half of it), else right at that prefix's end."""
-    while not fits(line):
-        low, high = 1, len(line)
-        while low < high:
-            middle = (low + high + 1) // 2
-            if fits(line[:middle]):
-                low = middle
-            else:
-                high = middle - 1
-        space = line.rfind(" ", 0, low + 1)
-        if space > low // 2:
-            yield line[:space]
-            line = line[space + 1:]
-        else:
-            yield line[:low]
-            line = line[low:]
-    yield line
+    """`text` in pieces whose JSON takes at most `limit` bytes, cut where a reader would cut it;
+    read in order they are the whole text."""
+    return neutral.split_text(text, lambda piece: size(piece) <= limit) or [""]
 
 
 def _units(message: Message) -> list[Unit]:

@@ -9,6 +9,7 @@ store them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -124,3 +125,42 @@ class Form:
 
 
 FormValue = str | tuple[str, ...]
+
+
+def split_text(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """`text` in pieces that each `fits` (a platform's size limit), each cut after a line where one
+    fits, else at the last space, else anywhere. Read in order, the pieces are the whole text;
+    pieces of only white space are left out."""
+    pieces: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        for chunk in _cut_line(line, fits):
+            candidate = chunk if current is None else f"{current}\n{chunk}"
+            if fits(candidate):
+                current = candidate
+            else:
+                pieces.append(current or "")
+                current = chunk
+    pieces.append(current or "")
+    return [piece for piece in pieces if piece.strip()]
+
+
+def _cut_line(line: str, fits: Callable[[str], bool]) -> Iterator[str]:
+    """One line in chunks that each fit: cut at the last space of the longest prefix that fits
+    (if that keeps at least half of it), else right at that prefix's end."""
+    while not fits(line):
+        low, high = 1, len(line)  # the longest prefix that fits: line[:low] fits, line[:high + 1] doesn't
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(line[:middle]):
+                low = middle
+            else:
+                high = middle - 1
+        space = line.rfind(" ", 0, low + 1)
+        if space > low // 2:
+            yield line[:space]
+            line = line[space + 1:]
+        else:
+            yield line[:low]
+            line = line[low:]
+    yield line
