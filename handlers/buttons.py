@@ -21,6 +21,13 @@ class Action(StrEnum):
     PARTNER = "link"
     PROPOSAL = "proposal"
     OPEN_FORM = "form"
+    KUDOS = "kudos"
+    SESSION = "session"
+    FOLLOW_UP = "followup"
+    VERDICT = "verdict"
+    PRACTICE = "practice"
+    RATING = "rating"
+    FORGET = "forget"
 
 
 class Answer(StrEnum):
@@ -77,7 +84,79 @@ class OpenFormRequest:
     form_id: str
 
 
-Payload = CheckInAnswer | NudgeAnswer | TermsStep | DeclinePartner | ProposalAnswer | OpenFormRequest
+class PracticeStep(StrEnum):
+    RESPOND = "respond"
+    """The rep answers a practice request."""
+    FEEDBACK = "feedback"
+    """The manager gives feedback on a practice answer."""
+
+
+class ForgetChoice(StrEnum):
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class SendKudos:
+    """A manager praises a rep ("Send kudos"), for a win (`notice_id`) or from the digest."""
+
+    rep_id: int
+    notice_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LogSession:
+    """A manager opens the coaching-session form for a rep, following up an escalation if
+    `notice_id` is set."""
+
+    rep_id: int
+    notice_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WillFollowUp:
+    """"I'll follow up" on an escalation."""
+
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class FollowUpVerdictAnswer:
+    """The rep says whether a follow-up was the kind they asked for."""
+
+    follow_up_id: int
+    as_asked: bool
+
+
+@dataclass(frozen=True)
+class PracticeAction:
+    """A step on a practice request (microcoaching)."""
+
+    practice_id: int
+    step: PracticeStep
+
+
+@dataclass(frozen=True)
+class PracticeRating:
+    """One-click feedback on a practice answer: a rating from 1 to 5."""
+
+    practice_id: int
+    rating: int
+
+
+@dataclass(frozen=True)
+class ForgetAnswer:
+    """The rep confirms (or cancels) deleting everything stored about them."""
+
+    choice: ForgetChoice
+
+
+Payload = (
+    CheckInAnswer | NudgeAnswer | TermsStep | DeclinePartner | ProposalAnswer | OpenFormRequest
+    | SendKudos | LogSession | WillFollowUp | FollowUpVerdictAnswer | PracticeAction | PracticeRating
+    | ForgetAnswer
+)
+RATINGS = range(1, 6)
 
 _ID = re.compile(r"#?(\d{1,15})")
 
@@ -101,6 +180,20 @@ def encode(payload: Payload) -> tuple[str, str]:
             return Action.PROPOSAL, f"{commitment_id}:{choice}"
         case OpenFormRequest(form_id):
             return Action.OPEN_FORM, form_id
+        case SendKudos(rep_id, notice_id):
+            return Action.KUDOS, f"{rep_id}:{notice_id or 0}"
+        case LogSession(rep_id, notice_id):
+            return Action.SESSION, f"{rep_id}:{notice_id or 0}"
+        case WillFollowUp(notice_id):
+            return Action.FOLLOW_UP, str(notice_id)
+        case FollowUpVerdictAnswer(follow_up_id, as_asked):
+            return Action.VERDICT, f"{follow_up_id}:{'yes' if as_asked else 'no'}"
+        case PracticeAction(practice_id, step):
+            return Action.PRACTICE, f"{practice_id}:{step}"
+        case PracticeRating(practice_id, rating):
+            return Action.RATING, f"{practice_id}:{rating}"
+        case ForgetAnswer(choice):
+            return Action.FORGET, str(choice)
 
 
 def read_id(raw: str) -> int | None:
@@ -117,6 +210,8 @@ def decode(action: str, value: str) -> Payload | None:
         return OpenFormRequest(value)
     if action == Action.TERMS_STEP:
         return TermsStep(head, tail)
+    if action == Action.FORGET:
+        return ForgetAnswer(ForgetChoice(value)) if value in set(ForgetChoice) else None
     if row_id is None:
         return None
     if action in (Action.CHECKIN, Action.NUDGE) and tail in set(Answer):
@@ -125,4 +220,15 @@ def decode(action: str, value: str) -> Payload | None:
         return DeclinePartner(row_id)
     if action == Action.PROPOSAL and tail in set(ProposalChoice):
         return ProposalAnswer(row_id, ProposalChoice(tail))
+    second = read_id(tail) if tail else 0
+    if action in (Action.KUDOS, Action.SESSION) and second is not None:
+        return (SendKudos if action == Action.KUDOS else LogSession)(row_id, second or None)
+    if action == Action.FOLLOW_UP and not tail:
+        return WillFollowUp(row_id)
+    if action == Action.VERDICT and tail in ("yes", "no"):
+        return FollowUpVerdictAnswer(row_id, tail == "yes")
+    if action == Action.PRACTICE and tail in set(PracticeStep):
+        return PracticeAction(row_id, PracticeStep(tail))
+    if action == Action.RATING and second is not None and second in RATINGS:
+        return PracticeRating(row_id, second)
     return None

@@ -14,14 +14,11 @@ from datetime import datetime
 
 from handlers import (
     checkin_answers,
+    commands,
     commitments,
-    digest,
     help,
-    holiday_calendar,
-    out_of_office,
     partners,
     proposals,
-    rep_page,
     terms,
     terms_chat,
     terms_form,
@@ -36,7 +33,6 @@ from handlers.buttons import (
     TermsStep,
     button,
     decode,
-    read_id,
 )
 from handlers.context import Context
 from handlers.contract.incoming import (
@@ -49,7 +45,6 @@ from handlers.contract.incoming import (
 )
 from handlers.contract.outcomes import OpenForm, Result
 from handlers.escalation import MissingRow
-from handlers.rules.terms_text import read_days, read_time
 from handlers.rules.time_zones import is_zone
 from storage.models import Person
 from storage.store import StoreUnavailable, Tx, WriteConflict
@@ -152,66 +147,22 @@ async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, for
             # A command always runs as one, even while an answer is awaited (which stays awaited);
             # while one is, only text that is unmistakably a command counts as one.
             awaiting = checkin_answers.awaiting_note(person) or terms_chat.in_progress(person)
-            command = as_command(incoming, strict=awaiting)
+            command = commands.as_command(incoming, strict=awaiting)
             if command is not None:
-                return await _command(tx, person, command, now, forms)
+                return await commands.run(tx, person, command, now, forms)
             if checkin_answers.awaiting_note(person):
                 return await checkin_answers.on_note(tx, person, incoming.text, now)
             if terms_chat.in_progress(person):
                 return await terms_chat.on_text(tx, person, incoming.text, now)
             return help.help_text("I only understand commands; nothing was changed.")
         case Command():
-            result = await _command(tx, person, incoming, now, forms)
+            result = await commands.run(tx, person, incoming, now, forms)
             if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
                 result.items[:0] = _invite(person).items
             elif first_contact and not forms:
                 intro = GREETING.format(name=person.display_name) + " " + terms.defaults_notice()
                 result.items.insert(0, Result().reply(intro).items[0])
             return result
-
-
-COMMAND_WORDS = frozenset({
-    "help", "terms", "list", "done", "drop", "edit", "pause", "resume", "manager", "team", "digest", "timezone", "holidays",
-})
-
-
-def as_command(message: TextMessage, *, strict: bool = False) -> Command | None:
-    """A typed message that reads as a command (`commit 20 calls every weekday`, `done 2`), as one.
-    `strict`: only text that can't be meant otherwise (a note that starts "done by noon, but..."
-    is a note; `done 2` is a command)."""
-    text = message.text.strip()
-    word, _, rest = text.partition(" ")
-    slash = word.startswith("/")
-    word, rest = word.lower().lstrip("/"), rest.strip()
-    if word in ("commit", "accountability"):
-        return Command(message.actor, word, rest, message.mentions, message.mentioned)
-    if word not in COMMAND_WORDS or (strict and not slash and not _unmistakable(word, rest, message)):
-        return None
-    return Command(message.actor, "accountability", f"{word} {rest}".strip(), message.mentions, message.mentioned)
-
-
-def _unmistakable(word: str, rest: str, message: TextMessage) -> bool:
-    match word:
-        case "help" | "list" | "team" | "terms":
-            return rest == ""
-        case "done" | "drop":
-            return read_id(rest) is not None
-        case "edit":
-            number, _, text = rest.partition(" ")
-            return read_id(number) is not None and text.strip() != ""
-        case "pause":
-            return read_id(rest) is not None or rest.lower().startswith("until ")
-        case "resume":
-            return rest == "" or read_id(rest) is not None
-        case "manager":
-            return bool(message.mentions)
-        case "digest":
-            return rest.lower() in ("", "on", "off") or (read_days(rest) is not None and read_time(rest) is not None)
-        case "timezone":
-            return rest == "" or is_zone(rest.replace(" ", "_"))
-        case "holidays":
-            return rest == "" or len(rest) <= 24 and rest.replace(" ", "").replace("-", "").isalpha()
-    return False
 
 
 async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime) -> Result:
@@ -240,56 +191,3 @@ async def _form(tx: Tx, person: Person, submit: FormSubmit, now: datetime) -> Re
     if submit.form_id == commitments.COMMIT_FORM.form_id:
         return await commitments.submit_form(tx, person, submit.values, now)
     return Result().reply("That form is from an older version of me; nothing was saved. Please open it again.")
-
-
-def _numbered(rest: str) -> bool:
-    return rest.lstrip("#").isdigit()
-
-
-async def _command(tx: Tx, person: Person, command: Command, now: datetime, forms: bool) -> Result:
-    if command.name == "commit":
-        if proposals.is_proposal(command.text, command.mentions):
-            return await proposals.propose(tx, person, command.text, command.mentions[0], now)
-        return await commitments.commit(tx, person, command.text, now)
-    if command.name != "accountability":
-        return help.help_text(f"I don't know the command `/{command.name}`.")
-    verb, _, rest = command.text.strip().partition(" ")
-    verb, rest = verb.lower(), rest.strip()
-    match verb:
-        case "":
-            return Result().reply(rep_page.overview(await rep_page.gather(tx, person, now)))
-        case "help":
-            return help.help_text()
-        case "terms" if forms:
-            return Result().add(await terms_form.open_form(tx, person))
-        case "terms":
-            return terms_chat.start(person, Result(), "Let's set your terms. Every answer is yours to change later.")
-        case "list":
-            return await commitments.list_commitments(tx, person)
-        case "done":
-            return await commitments.done(tx, person, rest, now)
-        case "drop":
-            return await commitments.drop(tx, person, rest, now)
-        case "edit":
-            return await commitments.edit(tx, person, rest, now)
-        case "pause" if _numbered(rest):
-            return await commitments.set_paused(tx, person, rest, now, paused=True)
-        case "pause":
-            return await out_of_office.pause(tx, person, rest, now)
-        case "resume" if _numbered(rest):
-            return await commitments.set_paused(tx, person, rest, now, paused=False)
-        case "resume":
-            return await out_of_office.resume(tx, person, now)
-        case "manager":
-            return await partners.name_partner(tx, person, command.mentions, now, command.mentioned)
-        case "digest" if rest:
-            return await digest.set_cadence(person, rest, now)
-        case "timezone":
-            return await time_zone.set_zone(tx, person, rest, now)
-        case "holidays":
-            return await holiday_calendar.set_calendar(tx, person, rest, now)
-        case "team" | "digest":
-            if not await tx.people.reps_of(person.id):
-                return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")
-            return await digest.show(tx, person, now, "Your team right now." if verb == "team" else "Your digest.")
-    return help.help_text(f"I didn't understand `/accountability {command.text.strip()}`. Nothing was changed.")

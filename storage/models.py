@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -107,6 +108,12 @@ class Terms(Base):
     share_oneoff_wins: Mapped[bool] = mapped_column(Boolean)
     support_words: Mapped[str | None] = mapped_column(Text)
     followup_words: Mapped[str | None] = mapped_column(Text)
+    reflection: Mapped[str | None] = mapped_column(String(32), default=None)
+    """Which reflection question a No gets (a key of the project's list); None: the default one."""
+    share_reflections: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """The rep's reflections may be quoted to their manager inside an escalation."""
+    kudos_channel: Mapped[str | None] = mapped_column(String(200), default=None)
+    """A team channel where kudos may also be posted; None: kudos reach only the rep's DM."""
 
 
 class Commitment(Base):
@@ -129,6 +136,10 @@ class Commitment(Base):
     miss_run: Mapped[int] = mapped_column(Integer, default=0)
     yes_run: Mapped[int] = mapped_column(Integer, default=0)
     escalated_in_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_session.id", ondelete="SET NULL", use_alter=True), default=None, index=True
+    )
+    """The coaching session that agreed this action, if any."""
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
 
@@ -218,6 +229,8 @@ class Outbox(Base):
     """If this message can't be delivered (recipient unreachable), tell this person instead..."""
     fallback_message_json: Mapped[str | None] = mapped_column(Text, default=None)
     """...this message."""
+    channel_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Post in this channel of the recipient's workspace/team instead of their direct message."""
 
 
 class ConversationRef(Base):
@@ -246,3 +259,8 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# The coaching tables share this Base; importing them here means anyone holding these models
+# has the whole schema (Commitment.session_id refers to coaching_session).
+import storage.coaching_models  # noqa: E402, F401

@@ -51,3 +51,27 @@ class OutboxOperation(StrEnum):
     SEND = "send"
     UPDATE = "update"
     """Edit a message sent earlier under the same message key."""
+
+
+class FollowUpAction(StrEnum):
+    """What a manager did about an escalation."""
+
+    PROMISED = "promised"
+    """Clicked "I'll follow up"."""
+    SESSION = "session"
+    """Logged a coaching session with the rep."""
+
+
+class FollowUpVerdict(StrEnum):
+    """The rep's one-click answer after a follow-up: was it the kind they asked for?"""
+
+    AS_ASKED = "as_asked"
+    NOT_AS_ASKED = "not_as_asked"
+
+
+class PracticeStatus(StrEnum):
+    REQUESTED = "requested"
+    ANSWERED = "answered"
+    """The rep sent their practice (text or a file)."""
+    REVIEWED = "reviewed"
+    """The manager gave feedback."""

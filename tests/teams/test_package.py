@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.teams.package import build_package
-from handlers.router import COMMAND_WORDS
+from handlers.commands import COMMAND_WORDS
 from settings import Settings
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
