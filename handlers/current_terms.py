@@ -27,6 +27,9 @@ def spec_of(row: Terms | None) -> TermsSpec:
         share_oneoff_wins=row.share_oneoff_wins,
         support_words=row.support_words,
         followup_words=row.followup_words,
+        reflection=row.reflection,
+        share_reflections=row.share_reflections,
+        kudos_channel=row.kudos_channel,
     )
 
 
@@ -50,4 +53,7 @@ def columns_of(spec: TermsSpec) -> dict[str, object]:
         "share_oneoff_wins": spec.share_oneoff_wins,
         "support_words": spec.support_words,
         "followup_words": spec.followup_words,
+        "reflection": spec.reflection,
+        "share_reflections": spec.share_reflections,
+        "kudos_channel": spec.kudos_channel,
     }

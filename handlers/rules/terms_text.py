@@ -38,6 +38,12 @@ class TermsSpec:
     share_oneoff_wins: bool = True
     support_words: str | None = None
     followup_words: str | None = None
+    reflection: str | None = None
+    """Which reflection question a No gets (a key of the project's list); None: the default."""
+    share_reflections: bool = True
+    """The rep's reflections may be quoted to their manager inside an escalation."""
+    kudos_channel: str | None = None
+    """A team channel where kudos may also be posted; None: only the rep's DM."""
 
     @property
     def policy(self) -> Policy:
