@@ -41,14 +41,17 @@ async def queue(
     not_before: datetime | None = None,
     edit: bool = False,
     if_undeliverable: tuple[Person, Message] | None = None,
+    channel: str | None = None,
 ) -> bool:
     """Queue `message` to `to`. `key` names it for later edits; `once` is a dedupe key (queued at
     most once, ever: False when it was already); `edit` replaces the message sent under `key`;
-    `if_undeliverable` is who to tell, and what, if `to` can't be reached."""
+    `if_undeliverable` is who to tell, and what, if `to` can't be reached; `channel` posts in that
+    channel of `to`'s workspace instead of `to`'s direct message (kudos the rep allowed there)."""
     row = await tx.outbox.enqueue(
         to, message.to_json(), now,
         message_key=key, dedupe_key=once, not_before=not_before,
         operation=OutboxOperation.UPDATE if edit else OutboxOperation.SEND,
         fallback=(if_undeliverable[0], if_undeliverable[1].to_json()) if if_undeliverable else None,
+        channel_id=channel,
     )
     return row is not None

@@ -32,6 +32,16 @@ class Command:
 
 
 @dataclass(frozen=True)
+class SharedFile:
+    """A file someone shared with the bot (a Slack file share, a Teams attachment): its name,
+    media type and where the platform keeps it."""
+
+    name: str
+    media_type: str
+    url: str
+
+
+@dataclass(frozen=True)
 class TextMessage:
     """A plain message to the bot (a direct message, or a console line). A message that starts
     with a command word (`commit ...`, `list`, `done 2`) is run as that command."""
@@ -40,6 +50,7 @@ class TextMessage:
     text: str
     mentions: tuple[Address, ...] = ()
     mentioned: tuple[Actor, ...] = ()
+    files: tuple[SharedFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,22 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (e.g. a rep's data export): its name, media type and text."""
+
+    name: str
+    media_type: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Message:
-    """A whole message: sections in order, and a one-line summary for notifications."""
+    """A whole message: sections in order, a one-line summary for notifications, and at most
+    one file."""
 
     sections: tuple[Section, ...]
     summary: str = ""
+    attachment: Attachment | None = None
 
     @classmethod
     def text(cls, text: str, *buttons: Button) -> Message:
@@ -54,21 +65,25 @@ class Message:
         return tuple(button for section in self.sections for button in section.buttons)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "summary": self.summary,
-                "sections": [
-                    {"text": s.text, "buttons": [[b.label, b.action, b.value, b.style] for b in s.buttons]}
-                    for s in self.sections
-                ],
-            }
-        )
+        data: dict[str, Any] = {
+            "summary": self.summary,
+            "sections": [
+                {"text": s.text, "buttons": [[b.label, b.action, b.value, b.style] for b in s.buttons]}
+                for s in self.sections
+            ],
+        }
+        if self.attachment is not None:
+            file = self.attachment
+            data["attachment"] = {"name": file.name, "media_type": file.media_type, "content": file.content}
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str) -> Message:
         data: dict[str, Any] = json.loads(raw)
+        file = data.get("attachment")
         return cls(
             summary=data.get("summary", ""),
+            attachment=Attachment(file["name"], file["media_type"], file["content"]) if file else None,
             sections=tuple(
                 Section(
                     text=s["text"],
@@ -86,6 +101,8 @@ class Address:
     platform: str
     workspace_id: str
     user_id: str
+    channel_id: str | None = None
+    """Set on a send: post in this channel of the workspace/team instead of the person's DM."""
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,12 @@ class OutboxRows:
         not_before: datetime | None = None,
         operation: OutboxOperation = OutboxOperation.SEND,
         fallback: tuple[Person, str] | None = None,
+        channel_id: str | None = None,
     ) -> Outbox | None:
         """Queue a message. With a `dedupe_key` already queued, nothing is added and None is
         returned. `fallback` is (person, message JSON) to queue instead if the recipient turns
-        out to be unreachable."""
+        out to be unreachable; `channel_id` posts in that channel of the recipient's workspace
+        instead of their direct message."""
         if dedupe_key is not None:
             existing = await self._s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
             if existing is not None:
@@ -89,6 +91,7 @@ class OutboxRows:
             status=OutboxStatus.PENDING, not_before=not_before or now, attempts=0, created_at=now,
             fallback_recipient_id=fallback[0].id if fallback else None,
             fallback_message_json=fallback[1] if fallback else None,
+            channel_id=channel_id,
         )
         self._s.add(row)
         await self._s.flush()
