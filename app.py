@@ -1,6 +1,6 @@
 """Follow-Through's composition root: builds settings, the store, the clock, the platforms and
-the scheduler, and runs the command `cli.py` parsed (console | serve | socket | tick | migrate |
-teams-package).
+the scheduler, and runs the command `cli.py` parsed: console, serve, socket and migrate here;
+the one-shot tick, report and teams-package in oneshot.py.
 
 Everything with state (settings, engine, clock, adapters, scheduler) is built here and
 passed in; no module keeps globals.
@@ -9,6 +9,7 @@ passed in; no module keeps globals.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -19,14 +20,18 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 import logs
+import oneshot
 from cli import build_parser
 from handlers.context import Context
+from handlers.contract.metrics import NO_METRICS, Metrics
 from handlers.contract.ports import ChatAdapter, Clock
+from handlers.dashboard_sign_in import links_for
 from settings import Settings
 from storage.store import Store
 
 if TYPE_CHECKING:
     from bot.slack.platform import SlackPlatform
+    from ops.metrics import PrometheusMetrics
 
 log = logging.getLogger("followthrough")
 
@@ -84,7 +89,8 @@ async def run_console(settings: Settings, start: datetime | None, echo: bool | N
     )
     stream = stdin()
     session = ConsoleSession(
-        ctx=Context(store=store, clock=clock), clock=clock, output=output, jobs=jobs, tz=tz,
+        ctx=Context(store=store, clock=clock, sign_in=links_for(settings.session_secret, settings.dashboard_base, clock, console=True)),
+        clock=clock, output=output, jobs=jobs, tz=tz,
         speaker=default_speaker(),
         echo=(not stream.isatty()) if echo is None else echo,
     )
@@ -112,47 +118,18 @@ def default_speaker() -> str:
     return name if re.fullmatch(r"[a-z][a-z0-9_.-]{0,39}", name) and name != "root" else "rep"
 
 
-async def run_tick(settings: Settings, at: datetime | None) -> int:
-    from bot.console.adapter import ConsoleChat, ConsoleOutput, machine_zone
-    from handlers.contract.ports import FixedClock, SystemClock
-    from scheduler.dispatcher import Dispatcher
-    from scheduler.jobs import run_due
-    from storage.db import make_engine, make_sessionmaker
-
-    clock = FixedClock(at) if at is not None else SystemClock()
-    engine = make_engine(settings.database_url)
-    store = Store(make_sessionmaker(engine))
-    platforms = build_platforms(settings, Context(store=store, clock=clock, forms=True))
-    try:
-        report = await run_due(store, clock.now())
-        output = ConsoleOutput(sys.stdout, FixedClock(clock.now()), machine_zone())
-        adapters: dict[str, ChatAdapter] = {"console": ConsoleChat(output)}
-        adapters.update({p.adapter.platform: p.adapter for p in platforms})
-        dispatcher = Dispatcher(store, adapters, clock, settings.outbox_concurrency)
-        sent = await dispatcher.drain(real_sleep=at is None)
-        log.info(
-            "tick at %s: %s; sent %s, retried %s, failed %s, lost to another sender %s",
-            clock.now().isoformat(), report, sent.sent, sent.retried, sent.failed, sent.lost,
-        )
-    finally:
-        for platform in platforms:
-            await platform.close()
-        await engine.dispose()
-    return 0
-
-
-def build_platforms(settings: Settings, ctx: Context) -> list[Platform]:
+def build_platforms(settings: Settings, ctx: Context, metrics: Metrics = NO_METRICS) -> list[Platform]:
     """Every chat platform the settings configure (Slack, Teams), ready to mount and send."""
     from bot.teams import platform as teams
 
     candidates: list[Platform | None] = [
-        _build_slack(settings, ctx),
+        _build_slack(settings, ctx, metrics),
         teams.build(settings, ctx, ctx.store.conversation_refs),
     ]
     return [p for p in candidates if p is not None]
 
 
-def _build_slack(settings: Settings, ctx: Context) -> SlackPlatform | None:
+def _build_slack(settings: Settings, ctx: Context, metrics: Metrics = NO_METRICS) -> SlackPlatform | None:
     from bot.slack import platform as slack
     from storage.db import engine_of
     from storage.slack_tables import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
@@ -160,24 +137,24 @@ def _build_slack(settings: Settings, ctx: Context) -> SlackPlatform | None:
     tables = slack.OAuthTables(
         engine=engine_of(ctx.store.sessions), installations=INSTALLATIONS_TABLE, bots=BOTS_TABLE, states=OAUTH_STATES_TABLE
     )
-    return slack.build(settings, ctx, tables)
+    return slack.build(settings, ctx, tables, metrics)
 
 
-def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform]) -> web.Application:
-    """The one HTTP server: /healthz plus each platform's routes."""
+def build_web_app(settings: Settings, ctx: Context, platforms: Sequence[Platform], metrics: PrometheusMetrics | None = None, *, scheduler_here: bool = False) -> web.Application:
+    """The one HTTP server: /healthz, /readyz, /metrics (ops/health.py) plus each platform's routes."""
+    from ops import health
     app = web.Application()
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    app.router.add_get("/healthz", healthz)
+    health.install(app, settings, ctx.store, ctx.clock, metrics, scheduler_here=scheduler_here)
     for platform in platforms:
         platform.mount(app)
+    if ctx.sign_in is not None and settings.session_secret:
+        import web as dashboard
+        dashboard.mount(app, ctx, secret=settings.session_secret, secure=settings.dashboard_base.startswith("https://"))
     return app
 
 
 async def _run_until_stopped(
-    store: Store, adapters: dict[str, ChatAdapter], clock: Clock, settings: Settings, with_scheduler: bool,
+    store: Store, adapters: dict[str, ChatAdapter], clock: Clock, settings: Settings, with_scheduler: bool, metrics: Metrics = NO_METRICS,
 ) -> None:
     """Run the scheduler (unless left out) until SIGINT or SIGTERM, then stop it."""
     from scheduler.dispatcher import Dispatcher
@@ -185,7 +162,7 @@ async def _run_until_stopped(
 
     scheduler = None
     if with_scheduler:
-        scheduler = build_scheduler(store, Dispatcher(store, adapters, clock, settings.outbox_concurrency), clock)
+        scheduler = build_scheduler(store, Dispatcher(store, adapters, clock, settings.outbox_concurrency, lease=settings.outbox_lease), clock, metrics=metrics)
         scheduler.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -206,18 +183,21 @@ async def run_serve(settings: Settings, with_scheduler: bool) -> int:
     engine = make_engine(settings.database_url)
     store = Store(make_sessionmaker(engine))
     clock = SystemClock()
-    ctx = Context(store=store, clock=clock, forms=True)
-    platforms = build_platforms(settings, ctx)
+    from ops.metrics import MeteredChat, new_metrics
+    sign_in = links_for(settings.session_secret, settings.dashboard_base, clock)
+    ctx, metrics = Context(store=store, clock=clock, forms=True, sign_in=sign_in), new_metrics()
+    platforms = build_platforms(settings, ctx, metrics)
     if not platforms:
         log.warning("neither Slack nor Teams is configured: serving /healthz and the scheduler only (see README)")
-    runner = web.AppRunner(build_web_app(settings, ctx, platforms))
+    runner = web.AppRunner(build_web_app(settings, ctx, platforms, metrics, scheduler_here=with_scheduler))
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", settings.port)
     await site.start()
+    gc.freeze()  # what start-up built is never collected: shorter collector pauses between acks
     log.info("serving on port %s (%s)", settings.port, ", ".join(p.adapter.platform for p in platforms) or "no platforms")
     try:
-        adapters = {p.adapter.platform: p.adapter for p in platforms}
-        await _run_until_stopped(store, adapters, clock, settings, with_scheduler)
+        adapters: dict[str, ChatAdapter] = {p.adapter.platform: MeteredChat(p.adapter, metrics) for p in platforms}
+        await _run_until_stopped(store, adapters, clock, settings, with_scheduler, metrics)
     finally:
         await runner.cleanup()
         for platform in platforms:
@@ -254,26 +234,13 @@ async def run_socket(settings: Settings, with_scheduler: bool) -> int:
     return 0
 
 
-def run_teams_package(settings: Settings, out: str) -> int:
-    from pathlib import Path
-
-    from bot.teams.package import build_package
-
-    try:
-        path = build_package(settings, Path(out))
-    except ValueError as error:
-        print(f"can't build the Teams package: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logs.configure("WARNING" if args.verb == "console" and settings.log_level.upper() == "INFO" else settings.log_level)
+    quiet = args.verb == "console" and settings.log_level.upper() == "INFO"
+    logs.configure("WARNING" if quiet else settings.log_level, settings.log_format)
     if args.verb == "teams-package":
-        return run_teams_package(settings, args.out)
+        return oneshot.run_teams_package(settings, args.out)
     migrate(settings)
     if args.verb == "migrate":
         print("database is at the newest schema")
@@ -281,11 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "console":
         return asyncio.run(run_console(settings, args.start, args.echo))
     if args.verb == "tick":
-        return asyncio.run(run_tick(settings, args.at))
+        return asyncio.run(oneshot.run_tick(settings, args.at, build_platforms))
     if args.verb == "serve":
         return asyncio.run(run_serve(settings, not args.no_scheduler))
     if args.verb == "socket":
         return asyncio.run(run_socket(settings, not args.no_scheduler))
+    if args.verb == "report":
+        return asyncio.run(oneshot.run_report(settings, args))
     return 2
 
 

@@ -11,7 +11,8 @@ Follow-Through: an accountability bot for sales teams, in Slack, Microsoft Teams
 Reps set their own terms, log commitments and answer Yes / No check-ins in their own time zone;
 managers hear only the exceptions the rep chose, plus a weekly digest.
 
-Settings come from the environment or a .env file (DATABASE_URL, SLACK_*, MICROSOFT_APP_*, PORT;
+Settings come from the environment or a .env file (DATABASE_URL, SLACK_*, MICROSOFT_APP_*, PORT,
+LOG_FORMAT=json for JSON log lines, METRICS_TOKEN, SESSION_SECRET and DASHBOARD_URL for the web dashboard;
 see README.md, "Configuration"). Every command except teams-package first brings the database
 to the newest schema."""
 
@@ -20,6 +21,7 @@ examples:
   python app.py console                            try it in the terminal, no tokens needed
   SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... python app.py serve
   python app.py tick --at 2026-11-23T16:00:00Z     run the scheduler once, as if at that instant
+  python app.py report --since 2026-11-01 --format csv > coaching.csv   the leader report
 run 'python app.py COMMAND --help' for a command's own options."""
 
 
@@ -55,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print each input line (default: on when input is not a terminal)")
     serve = _command(verbs, "serve", "run the HTTP server for Slack and Teams, with the scheduler", (
         "Serves POST /slack/events (Slack over HTTP), POST /api/messages (Teams), /slack/install and\n"
-        "/slack/oauth_redirect (when SLACK_CLIENT_ID is set) and GET /healthz on PORT (default 3000).\n"
+        "/slack/oauth_redirect (when SLACK_CLIENT_ID is set), GET /healthz (alive), GET /readyz (database,\n"
+        "migrations, scheduler and outbox fine: 200, else 503 naming what is wrong) and GET /metrics\n"
+        "(Prometheus text; only with METRICS_TOKEN set, as 'Authorization: Bearer ...') on PORT (default 3000).\n"
+        "With SESSION_SECRET set (32+ characters), the web dashboard too, under /app/ (sign in from the chat\n"
+        "with /accountability dashboard; links point at DASHBOARD_URL, default http://localhost:PORT).\n"
         "Check-ins, digests and the outbox run in the same process unless --no-scheduler.\n\n"
         "example:\n  SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... PORT=8080 python app.py serve"
     ))
@@ -81,4 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
         "serve, socket, console and tick do this at start-up too.\n\n"
         "example:\n  DATABASE_URL=postgresql+asyncpg://bot@db/followthrough python app.py migrate"
     ))
+    report = _command(verbs, "report", "print the coaching report for sales leaders", (
+        "Per manager and across all teams: the team's follow-through rate and its trend (this\n"
+        "period against the one of the same length before it), escalations and the share followed\n"
+        "up within three working days, coaching sessions per rep per month, the actions agreed in\n"
+        "sessions and their follow-through, practice requests and the mean hours from a rep's answer\n"
+        "to the manager's feedback, kudos sent, and a coaching-cadence label (random, informal,\n"
+        "formal) from those facts. Read-only.\n\n"
+        "examples:\n  python app.py report\n"
+        "  python app.py report --since 2026-11-01 --team 'Dana Lee' --format markdown\n"
+        "  python app.py report --format json > report.json"
+    ))
+    report.add_argument("--since", type=_instant, metavar="DATE",
+                        help="start of the period (YYYY-MM-DD is midnight UTC; default: 28 days before --until)")
+    report.add_argument("--until", type=_instant, metavar="ISO-8601",
+                        help="end of the period (UTC if no offset; default: now)")
+    report.add_argument("--team", metavar="MANAGER", help="only this manager's team: their display name or user id")
+    report.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown",
+                        help="output format (default: %(default)s)")
     return parser

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDERS = {"changeme", "change-me", "changethis", "secret", "xxx", "your-secret-here", "todo"}
@@ -28,14 +31,61 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
     outbox_concurrency: int = 8
-    slack_workspace_rate: float = 3.0
-    """Messages per second to one Slack workspace (Slack allows several hundred a minute)."""
+    outbox_lease_seconds: float = 60.0
+    """How long a dispatcher holds the outbox rows it claimed without renewing them (it renews
+    every third of it): after a crash, the rows it held wait this long for another process."""
+    slack_workspace_rate: float = 5.0
+    """Messages per second to one Slack workspace to start from (Slack allows several hundred a
+    minute); the outbox then finds the workspace's real limit and remembers it (table send_rate)."""
     slack_channel_rate: float = 1.0
     """Messages per second into one Slack conversation (Slack: about one a second)."""
     teams_tenant_rate: float = 40.0
     """Messages per second to one Teams tenant (Teams: 50 per second per app per tenant)."""
     teams_conversation_rate: float = 6.0
     """Messages per second into one Teams conversation (Teams: 7 per second)."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per line (time, level, logger, message, workspace, action, latency_ms, error_id)."""
+    metrics_token: str | None = None
+    """Bearer token `/metrics` asks for; unset: `/metrics` is off (404)."""
+    slack_work_queue: int = Field(default=200, ge=1)
+    """Slack requests acked and waiting for a worker, at most; past it people are asked to try again."""
+    slack_workers: int = Field(default=4, ge=1)
+    """Slack requests worked on at once after their ack."""
+    ready_tick_max_age: float = 180.0
+    """`/readyz`: seconds since the scheduler's last good tick before it counts as stuck."""
+    ready_outbox_max_depth: int = 1000
+    """`/readyz`: outbox messages not yet sent, at most."""
+    ready_outbox_max_age: float = 600.0
+    """`/readyz`: seconds the oldest due, unsent outbox message may have waited."""
+
+    dashboard_url: str | None = None
+    """The web dashboard's public base URL (sign-in links point here); unset: http://localhost:PORT."""
+    session_secret: str | None = None
+    """Signs the dashboard's sign-in links and encrypts its session cookie: at least 32 characters,
+    no placeholder. Unset: `serve` has no dashboard (the console makes a random one per process)."""
+
+    @property
+    def dashboard_base(self) -> str:
+        return (self.dashboard_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @field_validator("session_secret")
+    @classmethod
+    def _strong_session_secret(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        low = value.strip().lower()
+        if low in _PLACEHOLDERS or any(low.startswith(p) for p in _PLACEHOLDERS) or len(set(value)) < 8:
+            raise ValueError("is a placeholder; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        if len(value) < 32:
+            raise ValueError(
+                f"is {len(value)} characters; it needs at least 32. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.outbox_lease_seconds)
 
     @field_validator(
         "slack_bot_token",
@@ -43,6 +93,7 @@ class Settings(BaseSettings):
         "slack_app_token",
         "slack_client_secret",
         "microsoft_app_password",
+        "metrics_token",
     )
     @classmethod
     def _refuse_placeholder_secrets(cls, value: str | None) -> str | None:

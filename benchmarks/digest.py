@@ -5,7 +5,7 @@ days, two commitments per rep, a mix of yes / no / no answer / void, notes on so
 the reps chose terms), counts every statement with a `before_cursor_execute` listener on the
 engine, and prints two tables:
 
-(a) one manager per team size: queries for `digest.build`, queries for one digest sent by
+(a) one manager per team size: queries for `digest.build` (seven reads, all of `digest.build_many`'s), queries for one digest sent by
     `digest.send_due` (finding it due, moving the slot, the digest, the outbox row), and time;
 (b) `--managers` managers with `--team` reps each, all due at once: `digest.send_due` until
     nothing is left, with queries per digest and the seconds for all of them.
@@ -85,7 +85,7 @@ def rows_for(managers: int, team: int, days: int, seed: int = 7) -> dict[str, li
                 rows["commitment"].append(dict(id=next_commitment, person_id=rep_id, seq=seq, text=title, title=title,
                                                cadence="days:0,1,2,3,4", status="active", created_at=NOW - timedelta(days=100),
                                                updated_at=NOW - timedelta(days=1), miss_run=miss_run, yes_run=yes_run,
-                                               escalated_in_run=False))
+                                               escalated_in_run=miss_run >= 2))
                 for slot, status in zip(slots, statuses, strict=True):
                     note = "a client called" if status == "no" and rng.random() < 0.5 else None
                     rows["checkin"].append(dict(commitment_id=next_commitment, period=f"{slot:%Y-%m-%d}", due_at=slot,

@@ -7,13 +7,20 @@ runs in this process. The same signed `/commit` requests go to both at the same
 concurrency; prints requests/s, p50 and p99 of the ack for each, the ratios, and for our
 server how long until every commitment was stored and answered.
 
+`--sustained SECONDS` keeps the connections busy for that long instead of a fixed count (the
+scale target: 20 connections for 10 s). Our server takes what its work queue holds and answers
+the rest "busy, try again" on the ack itself; the figures say how many of each, and how long
+after the last ack every accepted commitment was stored and answered.
+
     .venv/bin/python benchmarks/slack_ack.py [--requests 2000] [--concurrency 16]
+    .venv/bin/python benchmarks/slack_ack.py --sustained 10 --concurrency 20
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import subprocess
@@ -28,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from bot.slack.listeners import BUSY  # noqa: E402
 from tests.slack.fake_slack import FakeSlack, free_port  # noqa: E402
 from tests.slack.harness import signature  # noqa: E402
 
@@ -86,13 +94,22 @@ async def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-async def load(url: str, fake: FakeSlack, requests: int, concurrency: int, offset: int) -> tuple[float, list[float]]:
+async def load(
+    url: str, fake: FakeSlack, requests: int, concurrency: int, offset: int, seconds: float | None = None,
+) -> tuple[float, list[float], int]:
+    """Send `requests` (or, with `seconds`, as many as fit in that time); (elapsed, ack latencies, busy answers)."""
     latencies: list[float] = []
-    counter = iter(range(offset, offset + requests))
+    busy = 0
+    counter = iter(range(offset, offset + requests) if seconds is None else itertools.count(offset))
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
+        deadline = time.perf_counter() + (seconds or 0)
+
         async def worker() -> None:
+            nonlocal busy
             for n in counter:
+                if seconds is not None and time.perf_counter() >= deadline:
+                    return
                 body = body_for(n, fake)
                 ts = str(int(time.time()))
                 headers = {
@@ -101,14 +118,15 @@ async def load(url: str, fake: FakeSlack, requests: int, concurrency: int, offse
                 }
                 started = time.perf_counter()
                 async with http.post(url + "/slack/events", data=body, headers=headers) as response:
-                    await response.read()
+                    answer = await response.read()
                     assert response.status == 200, response.status
                 latencies.append(time.perf_counter() - started)
+                busy += BUSY.encode() in answer
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return elapsed, latencies
+    return elapsed, latencies, busy
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -119,7 +137,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--sustained", type=float, metavar="SECONDS", help="load for this long instead of --requests")
     args = parser.parse_args()
+    seconds = args.sustained
 
     fake = FakeSlack()
     await fake.start()
@@ -141,28 +161,31 @@ async def main() -> None:
             await load(ours_url, fake, 100, args.concurrency, 20_000_000)
             await wait_for_answers(fake, 100)
 
-            bare_time, bare_lat = await load(bare_url, fake, args.requests, args.concurrency, 0)
+            bare_time, bare_lat, _ = await load(bare_url, fake, args.requests, args.concurrency, 0, seconds)
             answered_before = len(fake.calls_to("response_url"))
-            ours_time, ours_lat = await load(ours_url, fake, args.requests, args.concurrency, 1_000_000)
-            done_after = await wait_for_answers(fake, answered_before + args.requests)
+            ours_time, ours_lat, busy = await load(ours_url, fake, args.requests, args.concurrency, 10_000_000_000, seconds)
+            done_after = await wait_for_answers(fake, answered_before + len(ours_lat) - busy)
         finally:
             for process in (ours, bare):
                 process.terminate()
                 process.wait(timeout=20)
     await fake.stop()
 
-    bare_rps, ours_rps = args.requests / bare_time, args.requests / ours_time
+    bare_rps, ours_rps = len(bare_lat) / bare_time, len(ours_lat) / ours_time
     rows = [
         ("bare bolt (ack only)", bare_rps, quantile(bare_lat, 0.5), quantile(bare_lat, 0.99), max(bare_lat)),
         ("follow-through serve", ours_rps, quantile(ours_lat, 0.5), quantile(ours_lat, 0.99), max(ours_lat)),
     ]
-    print(f"/commit, {args.requests} signed requests, concurrency {args.concurrency}, database {database_url.split(':', 1)[0]}")
+    load_said = f"{seconds:g} s sustained" if seconds is not None else f"{args.requests} signed requests"
+    print(f"/commit, {load_said}, concurrency {args.concurrency}, database {database_url.split(':', 1)[0]}")
     print(f"{'server':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, rps, p50, p99, worst in rows:
         print(f"{name:<24}{rps:>10.0f}{p50 * 1000:>10.1f}{p99 * 1000:>10.1f}{worst * 1000:>10.1f}")
     print(f"throughput ratio (ours / bare): {ours_rps / bare_rps:.2f}  (target >= 0.5)")
     print(f"p99 ratio (ours / bare): {quantile(ours_lat, 0.99) / quantile(bare_lat, 0.99):.2f}  (target <= 2.0)")
-    print(f"every commitment stored and answered {done_after:.1f} s after the last ack")
+    print(f"requests: bare {len(bare_lat)}, ours {len(ours_lat)} ({len(ours_lat) - busy} accepted and stored, "
+          f"{busy} answered 'busy, try again' on the ack)")
+    print(f"every accepted commitment stored and answered {done_after:.1f} s after the last ack")
 
 
 async def wait_for_answers(fake: FakeSlack, expected: int, timeout: float = 600) -> float:

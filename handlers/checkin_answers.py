@@ -1,11 +1,12 @@
 """Answering check-ins: Yes / No on the check-in message, the follow-up the rep chose after a
-No (what got in the way, a later nudge), and the nudge's "Done it now" / "Not today"."""
+No (the reflection question they picked, a later nudge), the nudge's "Done it now" / "Not today",
+and a self-coaching prompt when a No makes a run of misses (`handlers.self_coaching`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers import checkin_message, conversation_state, escalation
+from handlers import checkin_message, conversation_state, escalation, self_coaching
 from handlers.buttons import Answer, CheckInAnswer, NudgeAnswer, button
 from handlers.checkin_message import describe_answer
 from handlers.contract.messages import Message
@@ -17,7 +18,7 @@ from handlers.conversation_state import (
 )
 from handlers.current_terms import current_spec
 from handlers.delivery import nudge_key, prompt_key, queue
-from handlers.rules import tone
+from handlers.rules import reflections, tone
 from handlers.rules.terms_text import TermsSpec
 from storage.models import CheckIn, Commitment, Person
 from storage.states import CheckInStatus
@@ -86,10 +87,11 @@ async def _follow_up(
         pending = awaiting_notes(person)
         conversation_state.write(person, pending.adding(checkin.id) if pending else AwaitingNotes((checkin.id,)))
         if pending is None or pending.current == checkin.id:
-            result.reply(tone.say(spec.tone, "reflect", title=commitment.title))
+            result.reply(reflections.ask(spec.reflection, spec.tone, commitment.title))
         # otherwise this No's question comes once the rep has answered the ones before it
     if not checkin.awaiting_note and not checkin.awaiting_nudge:
         await escalation.settle(tx, checkin, now, spec)
+        await self_coaching.after_miss(tx, person, commitment.id, spec, now, result)
 
 
 def awaiting_note(person: Person) -> bool:
@@ -114,6 +116,7 @@ async def on_note(tx: Tx, person: Person, text: str, now: datetime) -> Result:
         result.reply(tone.say(spec.tone, "note_thanks"))
         if not checkin.awaiting_nudge and checkin.settled_at is None:
             await escalation.settle(tx, checkin, now, spec)
+            await self_coaching.after_miss(tx, person, checkin.commitment_id, spec, now, result)
     if rest is not None:
         await _ask_next_note(tx, person, rest, spec, result)
     return result
@@ -125,7 +128,7 @@ async def _ask_next_note(tx: Tx, person: Person, pending: AwaitingNotes, spec: T
     if commitment is None:
         conversation_state.write(person, pending.without(pending.current))
         return
-    result.reply(tone.say(spec.tone, "reflect", title=commitment.title))
+    result.reply(reflections.ask(spec.reflection, spec.tone, commitment.title))
 
 
 async def on_nudge(tx: Tx, person: Person, clicked: NudgeAnswer, now: datetime) -> Result:
@@ -151,6 +154,7 @@ async def on_nudge(tx: Tx, person: Person, clicked: NudgeAnswer, now: datetime) 
         result.reply("OK, recorded as not today.")
         if not checkin.awaiting_note:
             await escalation.settle(tx, checkin, now, spec)
+            await self_coaching.after_miss(tx, person, commitment.id, spec, now, result)
     result.add(Update(nudge_key(checkin.id), Message.text(f"“{commitment.title}”: {describe_answer(checkin)}")))
     await _refresh_prompt(tx, person, checkin, spec, result)
     return result

@@ -3,6 +3,8 @@ open and the answer once it is settled."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.buttons import Answer, CheckInAnswer, button
 from handlers.contract.messages import Message, Section
 from handlers.rules import tone
@@ -23,10 +25,17 @@ STATUS_WORDS = {
 
 
 async def render(tx: Tx, person: Person, prompt: Prompt, spec: TermsSpec) -> Message:
+    return compose(person, prompt, spec, await tx.checkins.of_prompt(prompt.id))
+
+
+def compose(
+    person: Person, prompt: Prompt, spec: TermsSpec, asked: Sequence[tuple[CheckIn, Commitment]]
+) -> Message:
+    """The message from the prompt's check-ins at hand (by commitment number), without a query."""
     day = prompt.local_date
     header = tone.say(spec.tone, "checkin", name=person.display_name) + f" ({WEEKDAY_NAMES[day.weekday()]} {day:%-d %b})"
     sections = [Section(text=header)]
-    for checkin, c in await tx.checkins.of_prompt(prompt.id):
+    for checkin, c in asked:
         label = f"#{c.seq} {c.title} ({_period_words(c)})"
         if checkin.status == CheckInStatus.PENDING:
             sections.append(Section(text=label, buttons=(

@@ -1,87 +1,86 @@
-"""The scheduler's side of check-ins: open each rep's due slot (create its check-ins and
-queue the message), and close days that have ended (`no answer`). Each rep and each
-check-in is claimed atomically, so overlapping ticks never double up."""
+"""The scheduler's side of check-ins: open every due rep's slot in one pass (create its
+check-ins and queue the message), and close days that have ended (`no answer`).
+
+A pass takes the due reps in batches of `BATCH`, each batch in one transaction
+(`checkin_batch.open_batch`), until none is left: overlapping ticks never double up (each rep
+is claimed atomically; on PostgreSQL a batch also skips the reps another tick holds). A batch
+that fails (a rep whose data breaks, a row deleted under it) is rolled back and retried in
+halves, down to single reps, so the others of the batch still open in this pass; a rep that
+fails alone is logged and left due, and the next tick tries it again."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from datetime import datetime
 
-from handlers import checkin_message, escalation, reschedule
+from handlers import checkin_batch, checkin_message, escalation
 from handlers.conversation_state import stop_awaiting_note
 from handlers.current_terms import current_spec
-from handlers.days_off import days_off
 from handlers.delivery import prompt_key, queue
-from handlers.rules.due_times import (
-    cadence_days,
-    end_of_local_day,
-     latest_slot_at_or_before,
-    local_date_of,
-    next_slot_after,
-    period_for,
-    slot_is_waiting,
-)
-from handlers.rules.terms_text import TermsSpec
-from storage.models import CheckIn, Commitment, Person, Prompt
+from storage.models import CheckIn, Person
 from storage.states import CheckInStatus
-from storage.store import Store, Tx
+from storage.store import Store, StoreUnavailable, Tx
 
 BATCH = 500
+"""Reps opened per transaction (and check-ins closed per close pass)."""
+
+log = logging.getLogger(__name__)
 
 
-async def open_due(store: Store, now: datetime) -> int:
+async def open_due(store: Store, now: datetime, batch: int = BATCH) -> int:
     """For every rep whose next check-in is at or before `now`, create that slot's check-ins and
-    queue its message. Returns how many check-in messages were queued."""
+    queue its message, in one pass. Returns how many check-in messages were queued."""
     queued = 0
-    async with store.reading() as tx:
-        due = await tx.people.due_for_checkin(now, BATCH)
-    for person_id, expected in due:
-        async with store.transaction() as tx:
-            person = await tx.people.get(person_id)
-            if person is None:
-                continue
-            spec, _ = await current_spec(tx, person)
-            tz = reschedule.zone(person)
-            off = days_off(person)
-            new_next = next_slot_after(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until, off)
-            if not await tx.people.move_next_checkin(person_id, expected, new_next):
-                continue
-            slot: datetime | None = expected
-            if not slot_is_waiting(expected, now, tz, person.paused_until, off):
-                # Its day is over (downtime) or off: ask about today's slot if one has come, never an ended day.
-                slot = latest_slot_at_or_before(now, tz, spec.checkin_days, spec.checkin_time, person.paused_until, off)
-            if slot is None or slot < expected or end_of_local_day(local_date_of(slot, tz), tz) <= now:
-                continue
-            if await _open_slot(tx, person, spec, slot, now):
-                queued += 1
-    return queued
+    failed: set[int] = set()
+    seen: set[int] = set()
+    while True:
+        taken: list[int] = []
+        try:
+            queued += await _open(store, now, batch, taken, skip=failed)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            if not taken:
+                raise
+            queued += await _open_apart(store, now, taken, failed)
+        if not taken:
+            return queued
+        # A rep taken twice in a pass was not moved on (someone else's change): the next tick sees to it.
+        failed.update(seen.intersection(taken))
+        seen.update(taken)
 
 
-async def _open_slot(tx: Tx, person: Person, spec: TermsSpec, slot: datetime, now: datetime) -> bool:
-    tz = reschedule.zone(person)
-    slot_date = local_date_of(slot, tz)
-    if await tx.prompts.exists(person.id, slot):
-        return False
-    due: list[tuple[Commitment, str]] = []
-    for c in await tx.commitments.active_created_by(person.id, slot):
-        period = period_for(
-            cadence_days=cadence_days(c.cadence), weekly=c.cadence == "weekly", due_date=c.due_date,
-            slot_date=slot_date, checkin_days=spec.checkin_days,
-        )
-        if period is not None and not await tx.checkins.exists(c.id, period):
-            due.append((c, period))
-    if not due:
-        return False
-    prompt = await tx.prompts.add(Prompt(person_id=person.id, slot_at=slot, local_date=slot_date, created_at=now))
-    closes = end_of_local_day(slot_date, tz)
-    for c, period in due:
-        tx.checkins.add(CheckIn(
-            commitment_id=c.id, prompt_id=prompt.id, period=period, due_at=slot, closes_at=closes,
-            status=CheckInStatus.PENDING,
-        ))
-    await tx.flush()
-    message = await checkin_message.render(tx, person, prompt, spec)
-    await queue(tx, person, message, now, key=prompt_key(prompt.id), once=prompt_key(prompt.id))
-    return True
+async def _open(
+    store: Store, now: datetime, limit: int, taken: list[int], *, among: Collection[int] | None = None,
+    skip: Collection[int] = (),
+) -> int:
+    """One batch in one transaction; the ids of the reps it took are put in `taken` first."""
+    async with store.transaction() as tx:
+        due = await tx.people.lock_due_for_checkin(now, limit, among=among, skip=skip)
+        taken.extend(person.id for person, _ in due)
+        opened = await checkin_batch.open_batch(tx, due, now) if due else 0
+    return opened
+
+
+async def _open_apart(store: Store, now: datetime, ids: list[int], failed: set[int]) -> int:
+    """Retry a failed batch in halves, so that only the reps that fail alone are left out
+    (added to `failed`; they stay due for the next tick)."""
+    if len(ids) == 1:
+        log.exception("could not open the check-in of person %s; the next tick tries again", ids[0])
+        failed.add(ids[0])
+        return 0
+    opened = 0
+    middle = len(ids) // 2
+    for half in (ids[:middle], ids[middle:]):
+        taken: list[int] = []
+        try:
+            opened += await _open(store, now, len(half), taken, among=half)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            opened += await _open_apart(store, now, taken or half, failed)
+    return opened
 
 
 async def close_days(store: Store, now: datetime) -> int:

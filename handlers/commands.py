@@ -6,12 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers import (
+    coaching,
+    coaching_sessions,
     commitments,
+    dashboard_sign_in,
     digest,
+    digest_schedule,
     help,
     holiday_calendar,
+    kudos,
+    my_data,
     out_of_office,
     partners,
+    practice,
     proposals,
     rep_page,
     terms_chat,
@@ -21,13 +28,16 @@ from handlers import (
 from handlers.buttons import read_id
 from handlers.contract.incoming import Command, TextMessage
 from handlers.contract.outcomes import Result
-from handlers.rules.terms_text import read_days, read_time
 from handlers.rules.time_zones import is_zone
 from storage.models import Person
 from storage.store import Tx
 
 COMMAND_WORDS = frozenset({
     "help", "terms", "list", "done", "drop", "edit", "pause", "resume", "manager", "team", "digest", "timezone", "holidays",
+    "export", "forget",
+    "coach", "practice", "sessions",
+    "kudos",
+    "dashboard",
 })
 
 
@@ -50,6 +60,14 @@ def _unmistakable(word: str, rest: str, message: TextMessage) -> bool:
     match word:
         case "help" | "list" | "team" | "terms":
             return rest == ""
+        case "export" | "forget" | "dashboard":
+            return rest == ""
+        case "coach" | "practice":
+            return bool(message.mentions)
+        case "kudos":
+            return bool(message.mentions) or rest.startswith("@")
+        case "sessions":
+            return rest == "" or bool(message.mentions)
         case "done" | "drop":
             return read_id(rest) is not None
         case "edit":
@@ -62,7 +80,7 @@ def _unmistakable(word: str, rest: str, message: TextMessage) -> bool:
         case "manager":
             return bool(message.mentions)
         case "digest":
-            return rest.lower() in ("", "on", "off") or (read_days(rest) is not None and read_time(rest) is not None)
+            return rest.lower() in ("", "on", "off") or digest_schedule.read_choice(rest) is not None
         case "timezone":
             return rest == "" or is_zone(rest.replace(" ", "_"))
         case "holidays":
@@ -74,7 +92,9 @@ def _numbered(rest: str) -> bool:
     return rest.lstrip("#").isdigit()
 
 
-async def run(tx: Tx, person: Person, command: Command, now: datetime, forms: bool) -> Result:
+async def run(
+    tx: Tx, person: Person, command: Command, now: datetime, forms: bool, sign_in: dashboard_sign_in.SignInLinks | None = None
+) -> Result:
     if command.name == "commit":
         if proposals.is_proposal(command.text, command.mentions):
             return await proposals.propose(tx, person, command.text, command.mentions[0], now)
@@ -112,12 +132,26 @@ async def run(tx: Tx, person: Person, command: Command, now: datetime, forms: bo
             return await partners.name_partner(tx, person, command.mentions, now, command.mentioned)
         case "digest" if rest:
             return await digest.set_cadence(person, rest, now)
+        case "kudos":
+            return await kudos.command(tx, person, command.mentions, rest, now)
         case "timezone":
             return await time_zone.set_zone(tx, person, rest, now)
         case "holidays":
             return await holiday_calendar.set_calendar(tx, person, rest, now)
+        case "export" if not rest:
+            return await my_data.export(tx, person, now)
+        case "forget" if not rest:
+            return my_data.ask_forget(person)
+        case "dashboard" if not rest:
+            return await dashboard_sign_in.command(tx, person, now, sign_in)
+        case "coach":
+            return await coaching.start_session(tx, person, command.mentions, forms)
+        case "practice":
+            return await practice.request(tx, person, rest, command.mentions, now)
+        case "sessions":
+            return await coaching_sessions.list_sessions(tx, person, command.mentions, now)
         case "team" | "digest":
             if not await tx.people.reps_of(person.id):
                 return Result().reply("Nobody has named you as their accountability partner yet, so there's no team to show.")
-            return await digest.show(tx, person, now, "Your team right now." if verb == "team" else "Your digest.")
+            return await digest.show(tx, person, now, "Your team right now." if verb == "team" else "Your digest.", roster=verb == "team")
     return help.help_text(f"I didn't understand `/accountability {command.text.strip()}`. Nothing was changed.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.contract.ports import Clock
+from handlers.dashboard_sign_in import SignInLinks
 from storage.store import Store
 
 
@@ -14,3 +15,5 @@ class Context:
     clock: Clock
     forms: bool = False
     """The platform can show forms (Slack modals, Adaptive Cards), so the terms are asked in one."""
+    sign_in: SignInLinks | None = None
+    """Makes the web dashboard's sign-in links (`/accountability dashboard`); None: the dashboard is off."""

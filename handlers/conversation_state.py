@@ -5,6 +5,12 @@ place (stored as JSON on the person's row; anything unreadable means "nothing").
   the order the Nos came (the first id is the one being asked now).
 - `TermsInterview`: they are answering the two questions step by step; `draft` holds the
   answers so far (see `handlers.terms_chat`).
+- `SessionInterview`: a manager is recording a coaching session with `rep_id` step by step
+  (platforms without forms); `draft` holds the answers so far (see `handlers.session_chat`).
+- `AwaitingPractice`: their next message (text or a file) answers practice request `practice_id`.
+- `AwaitingFeedback`: their next message is a manager's note (and rating) on a practice answer.
+- `ForgetAsked`: they asked to be forgotten and the Confirm / Cancel question is open;
+  `before` is the state it replaced (as stored), given back on Cancel.
 """
 
 from __future__ import annotations
@@ -37,7 +43,33 @@ class TermsInterview:
     draft: dict[str, Any] = field(default_factory=dict)
 
 
-State = AwaitingNotes | TermsInterview | None
+@dataclass(frozen=True)
+class SessionInterview:
+    rep_id: int
+    notice_id: int | None = None
+    draft: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AwaitingPractice:
+    practice_id: int
+
+
+@dataclass(frozen=True)
+class AwaitingFeedback:
+    practice_id: int
+
+
+@dataclass(frozen=True)
+class ForgetAsked:
+    before: str | None = None
+
+
+State = AwaitingNotes | TermsInterview | SessionInterview | AwaitingPractice | AwaitingFeedback | ForgetAsked | None
+
+
+def _id(raw: object) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
 
 
 def read(person: Person) -> State:
@@ -56,6 +88,23 @@ def read(person: Person) -> State:
     if data.get("flow") == "terms":
         draft = data.get("draft")
         return TermsInterview(draft if isinstance(draft, dict) else {})
+    if data.get("flow") == "forget":
+        before = data.get("before")
+        return ForgetAsked(before if isinstance(before, str) else None)
+    return _read_coaching(data)
+
+
+def _read_coaching(data: dict[str, Any]) -> State:
+    flow, row_id = data.get("flow"), _id(data.get("id"))
+    if row_id is None:
+        return None
+    if flow == "session":
+        draft = data.get("draft")
+        return SessionInterview(row_id, _id(data.get("notice")), draft if isinstance(draft, dict) else {})
+    if flow == "practice":
+        return AwaitingPractice(row_id)
+    if flow == "feedback":
+        return AwaitingFeedback(row_id)
     return None
 
 
@@ -67,6 +116,14 @@ def write(person: Person, state: State) -> None:
             person.conversation_state = json.dumps({"flow": "note", "checkins": list(checkin_ids)})
         case TermsInterview(draft):
             person.conversation_state = json.dumps({"flow": "terms", "draft": draft})
+        case ForgetAsked(before):
+            person.conversation_state = json.dumps({"flow": "forget", "before": before})
+        case SessionInterview(rep_id, notice_id, draft):
+            person.conversation_state = json.dumps({"flow": "session", "id": rep_id, "notice": notice_id, "draft": draft})
+        case AwaitingPractice(practice_id):
+            person.conversation_state = json.dumps({"flow": "practice", "id": practice_id})
+        case AwaitingFeedback(practice_id):
+            person.conversation_state = json.dumps({"flow": "feedback", "id": practice_id})
 
 
 def awaiting_notes(person: Person) -> AwaitingNotes | None:
@@ -79,3 +136,19 @@ def stop_awaiting_note(person: Person, checkin_id: int) -> None:
     notes = awaiting_notes(person)
     if notes is not None:
         write(person, notes.without(checkin_id))
+
+
+def ask_to_forget(person: Person) -> None:
+    """The Confirm / Cancel question about forgetting them is open (whatever was awaited waits)."""
+    current = read(person)
+    before = current.before if isinstance(current, ForgetAsked) else person.conversation_state
+    write(person, ForgetAsked(before))
+
+
+def close_forget_question(person: Person) -> bool:
+    """Close the question (what was awaited before is awaited again); False if none was open."""
+    current = read(person)
+    if not isinstance(current, ForgetAsked):
+        return False
+    person.conversation_state = current.before
+    return True

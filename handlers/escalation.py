@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers import reschedule
+from handlers import follow_ups, reschedule
+from handlers.buttons import SendKudos, button
 from handlers.contract.messages import Message
 from handlers.delivery import queue
 from handlers.rules import runs, tone
@@ -51,7 +52,7 @@ async def settle(tx: Tx, checkin: CheckIn, now: datetime, spec: TermsSpec) -> No
             tx, rep, commitment, NoticeKind.WIN, now,
             f"🎉 {rep.display_name} kept “{commitment.title}” ({describe_when(commitment.cadence, commitment.due_date)}) "
             f"{decision.streak_win} check-ins in a row.",
-            checkin.note, tone.win_prompt(checkin.id, rep.display_name),
+            checkin.note if spec.share_reflections else None, tone.win_prompt(checkin.id, rep.display_name),
             once=f"win:{commitment.id}:{checkin.id}",
         )
     if decision.oneoff_win:
@@ -68,7 +69,7 @@ async def oneoff_kept(
     await _tell_manager(
         tx, rep, commitment, NoticeKind.WIN, now,
         f"🎉 {rep.display_name} kept a promise: “{commitment.title}”{when}.",
-        checkin.note if checkin else None, tone.kept_prompt(commitment.id, rep.display_name),
+        checkin.note if checkin and spec.share_reflections else None, tone.kept_prompt(commitment.id, rep.display_name),
         once=f"kept:{commitment.id}",
     )
 
@@ -84,7 +85,7 @@ async def _escalate(tx: Tx, rep: Person, commitment: Commitment, checkin: CheckI
         f"{n} time{'s' if n != 1 else ''} in a row ({days}). "
         f"{rep.display_name} asked me to tell you after {spec.escalate_after} in a row."
     )
-    words = " / ".join(notes) if notes else None
+    words = " / ".join(notes) if notes and spec.share_reflections else None
     await _tell_manager(
         tx, rep, commitment, NoticeKind.ESCALATION, now, headline, words, tone.coaching_prompt(checkin.id, rep.display_name),
         once=f"escalation:{commitment.id}:{checkin.id}", followup_words=spec.followup_words,
@@ -104,9 +105,11 @@ async def _tell_manager(
     once: str,
     followup_words: str | None = None,
 ) -> None:
+    """Tell the rep's manager, once per `once`: the notice is stored first (its id goes into the
+    buttons), and taken back if the message turns out to be queued already."""
     link = await tx.links.active_for_rep(rep.id)
     manager = await tx.people.get(link.manager_id) if link is not None else None
-    if manager is None:
+    if manager is None or await tx.follow_ups.queued(once):
         return
     lines = [headline]
     if rep_words:
@@ -115,5 +118,15 @@ async def _tell_manager(
         lines.append(f"How {rep.display_name} wants to be followed up: “{followup_words}”")
     lines.append(f"Coaching prompt: {prompt}")
     text = "\n".join(lines)
-    if await queue(tx, manager, Message.text(text), now, once=once):
-        tx.notices.add(Notice(rep_id=rep.id, manager_id=manager.id, kind=kind, commitment_id=commitment.id, text=text, created_at=now))
+    notice = await tx.follow_ups.add_notice(
+        Notice(rep_id=rep.id, manager_id=manager.id, kind=kind, commitment_id=commitment.id, text=text, created_at=now)
+    )
+    if kind == NoticeKind.ESCALATION:
+        message = Message.text(text, *follow_ups.manager_buttons(rep.id, notice.id))
+    else:
+        message = Message.text(text, button("Send kudos", SendKudos(rep.id, notice.id), "primary"))
+    if not await queue(tx, manager, message, now, once=once, key=follow_ups.notice_key(notice.id)):
+        await tx.follow_ups.discard_notice(notice)
+        return
+    if kind == NoticeKind.ESCALATION:
+        await follow_ups.owe(tx, notice, manager, now)

@@ -15,7 +15,14 @@ HELP = """Here's what I understand:
 • `/accountability manager @name`: name your accountability partner
 • `/accountability team`, `/accountability digest`: for managers, your reps at a glance
 • `/accountability digest friday 16:00`, `digest off`, `digest on`: when your weekly digest comes
+• `/accountability kudos @rep NOTE`: for managers, send a rep kudos (or click "Send kudos" on a win)
 • `/commit @rep TEXT`: for managers, log a commitment from a coaching session for a rep to accept
+• `/accountability coach @rep`: for managers, record a coaching session; its actions go to the rep to accept
+• `/accountability practice @rep SKILL`: for managers, ask a rep to practise one skill; they answer in their own time
+• `/accountability sessions`, `sessions @rep`: the coaching sessions on record and their actions
+• `/accountability export`: everything I've stored about you, as a file in our direct messages
+• `/accountability forget`: delete everything I've stored about you (after you confirm)
+• `/accountability dashboard`: a sign-in link to your web dashboard, in our direct messages
 In Teams, or in a direct message, type the same without the slash: `commit 20 calls every weekday`, `list`, `done 2`."""
 
 

@@ -51,7 +51,8 @@ async def deliver(
         code = error_id()
         address = incoming.actor.address
         log.exception("error %s while handling %s from %s/%s/%s", code, type(incoming).__name__,
-                      address.platform, address.workspace_id, address.user_id)
+                      address.platform, address.workspace_id, address.user_id,
+                      extra={"error_id": code, "workspace": address.workspace_id, "action": type(incoming).__name__})
         reason = SOMETHING_WENT_WRONG.format(error_id=code)
         result = Result(nothing_saved=True).reply(reason)
     if result.nothing_saved and isinstance(incoming, FormSubmit):

@@ -1,5 +1,6 @@
-"""Commitments a manager logs for a rep after a coaching session (`/commit @rep TEXT`): they
-count only once the rep accepts them."""
+"""Commitments a manager logs for a rep after a coaching session (`/commit @rep TEXT`, or the
+actions of a recorded session): they count only once the rep accepts them. The rep accepts
+as proposed and changes one afterwards with `edit N TEXT`, like any of their commitments."""
 
 from __future__ import annotations
 
@@ -16,15 +17,40 @@ from handlers.commitments import (
     describe_commitment,
     local_today,
 )
-from handlers.contract.messages import Address, Message
+from handlers.contract.messages import Address, Button, Message
 from handlers.contract.outcomes import Result
 from handlers.delivery import proposal_key, queue
-from handlers.rules.commit_text import ParseProblem, describe_when, parse_commitment
-from storage.models import Person
+from handlers.rules.commit_text import (
+    ParsedCommitment,
+    ParseProblem,
+    describe_when,
+    parse_commitment,
+)
+from storage.models import Commitment, Person
 from storage.states import CommitmentStatus
 from storage.store import Tx
 
 _LEADING_MENTION = re.compile(r"^(<@[^>]+>|@\S+)\s*")
+
+
+EDIT_LATER = "Accept each as it is, and change any of them afterwards with `/accountability edit N TEXT`."
+
+
+def answer_buttons(commitment: Commitment) -> tuple[Button, Button]:
+    """Accept / Decline on one proposed commitment."""
+    return (
+        button("Accept", ProposalAnswer(commitment.id, ProposalChoice.ACCEPT), "primary"),
+        button("Decline", ProposalAnswer(commitment.id, ProposalChoice.DECLINE)),
+    )
+
+
+async def offer(
+    tx: Tx, manager: Person, rep: Person, text: str, parsed: ParsedCommitment, now: datetime, session_id: int | None = None,
+) -> Commitment:
+    """Save one commitment proposed by `manager` for `rep` (from session `session_id`, if any)."""
+    commitment = await create(tx, rep, text, parsed, now, status=CommitmentStatus.PROPOSED, proposed_by=manager)
+    commitment.session_id = session_id
+    return commitment
 
 
 def is_proposal(text: str, mentions: tuple[Address, ...]) -> bool:
@@ -53,14 +79,13 @@ async def propose(tx: Tx, manager: Person, text: str, rep_address: Address, now:
     parsed = parse_commitment(body, local_today(rep, now).date())
     if isinstance(parsed, ParseProblem):
         return result.reply(parsed.message())
-    commitment = await create(tx, rep, body, parsed, now, status=CommitmentStatus.PROPOSED, proposed_by=manager)
+    commitment = await offer(tx, manager, rep, body, parsed, now)
     await queue(
         tx, rep,
         Message.text(
             f"{manager.display_name} logged a commitment from your coaching session for you: "
             f"“{commitment.title}”, {parsed.describe_when()}. It only counts if you accept it.",
-            button("Accept", ProposalAnswer(commitment.id, ProposalChoice.ACCEPT), "primary"),
-            button("Decline", ProposalAnswer(commitment.id, ProposalChoice.DECLINE)),
+            *answer_buttons(commitment),
         ),
         now, key=proposal_key(commitment.id),
     )
@@ -79,7 +104,10 @@ async def on_answer(tx: Tx, person: Person, answer: ProposalAnswer, now: datetim
     if answer.choice == ProposalChoice.ACCEPT:
         commitment.status = CommitmentStatus.ACTIVE
         await reschedule.reschedule(tx, person, now)
-        text = f"Accepted: #{commitment.seq} {commitment.title}, {describe_when(commitment.cadence, commitment.due_date)}."
+        text = (
+            f"Accepted: #{commitment.seq} {commitment.title}, {describe_when(commitment.cadence, commitment.due_date)}. "
+            f"I'll ask about it at your check-ins. To change it: `/accountability edit {commitment.seq} TEXT`."
+        )
         verdict = "accepted"
     else:
         commitment.status = CommitmentStatus.DROPPED

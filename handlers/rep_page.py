@@ -12,11 +12,13 @@ from handlers.buttons import OpenFormRequest, button
 from handlers.commitments import COMMIT_FORM, OPEN, describe_commitment
 from handlers.contract.messages import Message, Section
 from handlers.current_terms import current_spec
+from handlers.practice_feedback import describe_feedback
 from handlers.rules.terms_text import TermsSpec, describe
 from handlers.terms import defaults_notice
 from handlers.terms_form import TERMS_FORM
+from storage.coaching_models import CoachingSession, PracticeRequest
 from storage.models import CheckIn, Commitment, Notice, Person
-from storage.states import CheckInStatus
+from storage.states import CheckInStatus, CommitmentStatus, PracticeStatus
 from storage.store import Tx
 
 _ANSWERS = {
@@ -38,6 +40,10 @@ class RepPage:
     """What the partner was told, newest first."""
     team: list[Person]
     """The people who named this person as their partner."""
+    sessions: list[tuple[CoachingSession, list[Commitment]]]
+    """Their latest coaching sessions, newest first, each with the actions agreed."""
+    practice: list[PracticeRequest]
+    """Their latest practice requests, newest first."""
 
 
 async def gather(tx: Tx, person: Person, now: datetime, told_limit: int = 10) -> RepPage:
@@ -51,7 +57,35 @@ async def gather(tx: Tx, person: Person, now: datetime, told_limit: int = 10) ->
         partner=partner,
         told=await tx.notices.for_rep(person.id, told_limit) if partner is not None else [],
         team=await tx.people.reps_of(person.id),
+        sessions=await _sessions(tx, person.id),
+        practice=await tx.practice.of_rep(person.id, 5),
     )
+
+
+async def _sessions(tx: Tx, rep_id: int) -> list[tuple[CoachingSession, list[Commitment]]]:
+    sessions = await tx.sessions.of_rep(rep_id, 5)
+    actions = await tx.sessions.actions_of([s.id for s in sessions])
+    return [(s, actions.get(s.id, [])) for s in sessions]
+
+
+_PRACTICE_STATES = {PracticeStatus.REQUESTED: "waiting for your answer", PracticeStatus.ANSWERED: "answered"}
+
+
+def coaching_lines(page: RepPage) -> list[str]:
+    """The rep's coaching sessions (each action with its state) and practice, for both views."""
+    tz = reschedule.zone(page.person)
+    lines = []
+    if page.sessions:
+        lines.append("Coaching sessions:")
+    for session, actions in page.sessions:
+        lines.append(f"• {session.created_at.astimezone(tz):%a %-d %b}: {session.topic}")
+        lines += [f"    {describe_commitment(c)}{' (accepted)' if c.status == CommitmentStatus.ACTIVE else ''}" for c in actions]
+    if page.practice:
+        lines.append("Practice:")
+    for asked in page.practice:
+        state = _PRACTICE_STATES.get(asked.status) or "feedback: " + describe_feedback(asked)
+        lines.append(f"• {asked.created_at.astimezone(tz):%a %-d %b}: {asked.skill} ({state})")
+    return lines
 
 
 def _when(page: RepPage) -> str | None:
@@ -71,6 +105,7 @@ def overview(page: RepPage) -> str:
         lines.append(when)
     lines.append("Commitments:" if page.commitments else "No open commitments.")
     lines += [describe_commitment(c) for c in page.commitments]
+    lines += coaching_lines(page)
     if page.partner is None:
         lines.append("No accountability partner named (`/accountability manager @name`).")
     else:
@@ -104,6 +139,8 @@ def home(page: RepPage) -> Message:
     if page.recent:
         rows = [f"{ci.due_at.astimezone(tz):%a %-d %b}: {c.title}: {_ANSWERS[ci.status]}" for ci, c in page.recent]
         sections.append(Section("Recent check-ins:\n" + "\n".join(rows)))
+    if coaching := coaching_lines(page):
+        sections.append(Section("\n".join(coaching)))
     if page.partner is None:
         sections.append(Section("Your accountability partner: nobody yet. Name one with `/accountability manager @name`."))
     else:

@@ -8,11 +8,12 @@ that has come and not yet been opened by the tick (that slot would be lost)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.current_terms import current_spec
 from handlers.days_off import days_off
+from handlers.digest_schedule import next_digest_at
 from handlers.rules.due_times import next_slot_after, slot_is_waiting
 from handlers.void_checkins import void_moot
 from storage.models import Person
@@ -40,10 +41,8 @@ async def reschedule(tx: Tx, person: Person, now: datetime) -> None:
 
 
 def next_digest_after(person: Person, after: datetime) -> datetime | None:
-    if not person.digest_enabled:
-        return None
-    hour, minute = (int(part) for part in person.digest_time.split(":"))
-    return next_slot_after(after, zone(person), frozenset({person.digest_weekday}), time(hour, minute))
+    """The manager's next digest after `after`, by their cadence (see `digest_schedule`)."""
+    return next_digest_at(person, after)
 
 
 def describe_instant(instant: datetime, person: Person) -> str:

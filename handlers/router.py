@@ -14,9 +14,13 @@ from datetime import datetime
 
 from handlers import (
     checkin_answers,
+    coaching,
     commands,
     commitments,
+    follow_ups,
     help,
+    kudos,
+    my_data,
     partners,
     proposals,
     terms,
@@ -27,10 +31,14 @@ from handlers import (
 from handlers.buttons import (
     CheckInAnswer,
     DeclinePartner,
+    FollowUpVerdictAnswer,
+    ForgetAnswer,
     NudgeAnswer,
     OpenFormRequest,
     ProposalAnswer,
+    SendKudos,
     TermsStep,
+    WillFollowUp,
     button,
     decode,
 )
@@ -44,6 +52,7 @@ from handlers.contract.incoming import (
     TextMessage,
 )
 from handlers.contract.outcomes import OpenForm, Result
+from handlers.dashboard_sign_in import SignInLinks
 from handlers.escalation import MissingRow
 from handlers.rules.time_zones import is_zone
 from storage.models import Person
@@ -68,7 +77,7 @@ async def handle(ctx: Context, incoming: Incoming) -> Result:
     for attempt in range(1, CONFLICT_RETRIES + 1):
         try:
             async with ctx.store.transaction() as tx:
-                return await _dispatch(tx, incoming, now, ctx.forms)
+                return await _dispatch(tx, incoming, now, ctx.forms, ctx.sign_in)
         except (WriteConflict, MissingRow) as error:
             # Two requests from one person raced (a first message and App Home at once, two
             # commits in a row): the loser's transaction rolled back whole, so run it again.
@@ -117,15 +126,15 @@ def _invite(person: Person) -> Result:
     )
 
 
-async def _dispatch(tx: Tx, incoming: Incoming, now: datetime, forms: bool) -> Result:
+async def _dispatch(tx: Tx, incoming: Incoming, now: datetime, forms: bool, sign_in: SignInLinks | None = None) -> Result:
     person, zone_note = await ensure_person(tx, incoming, now)
-    result = await _answer(tx, person, incoming, now, forms)
+    result = await _answer(tx, person, incoming, now, forms, sign_in)
     if zone_note:
         result.reply(zone_note)
     return result
 
 
-async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, forms: bool) -> Result:
+async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, forms: bool, sign_in: SignInLinks | None = None) -> Result:
     first_contact = not person.greeted
     person.greeted = True
     match incoming:
@@ -138,7 +147,8 @@ async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, for
         case FormSubmit():
             return await _form(tx, person, incoming, now)
         case ButtonClick():
-            return await _click(tx, person, incoming, now)
+            coached = await coaching.on_click(tx, person, incoming, now, forms)
+            return coached if coached is not None else await _click(tx, person, incoming, now, forms)
         case TextMessage():
             if first_contact and forms:
                 return _invite(person)
@@ -146,17 +156,19 @@ async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, for
                 return terms_chat.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
             # A command always runs as one, even while an answer is awaited (which stays awaited);
             # while one is, only text that is unmistakably a command counts as one.
-            awaiting = checkin_answers.awaiting_note(person) or terms_chat.in_progress(person)
+            awaiting = checkin_answers.awaiting_note(person) or terms_chat.in_progress(person) or coaching.awaiting(person)
             command = commands.as_command(incoming, strict=awaiting)
             if command is not None:
-                return await commands.run(tx, person, command, now, forms)
+                return await commands.run(tx, person, command, now, forms, sign_in)
             if checkin_answers.awaiting_note(person):
                 return await checkin_answers.on_note(tx, person, incoming.text, now)
             if terms_chat.in_progress(person):
                 return await terms_chat.on_text(tx, person, incoming.text, now)
+            if (coached := await coaching.on_text(tx, person, incoming, now)) is not None:
+                return coached
             return help.help_text("I only understand commands; nothing was changed.")
         case Command():
-            result = await commands.run(tx, person, incoming, now, forms)
+            result = await commands.run(tx, person, incoming, now, forms, sign_in)
             if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
                 result.items[:0] = _invite(person).items
             elif first_contact and not forms:
@@ -165,7 +177,7 @@ async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, for
             return result
 
 
-async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime) -> Result:
+async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime, forms: bool = True) -> Result:
     match decode(click.action, click.value):
         case CheckInAnswer() as answer:
             return await checkin_answers.on_answer(tx, person, answer, now)
@@ -177,10 +189,18 @@ async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime) -> R
             return await partners.on_decline(tx, person, decline, now)
         case ProposalAnswer() as proposal:
             return await proposals.on_answer(tx, person, proposal, now)
+        case ForgetAnswer() as forget:
+            return await my_data.on_forget_answer(tx, person, forget, now)
         case OpenFormRequest(form_id) if form_id == terms_form.FORM_ID:
             return Result().add(await terms_form.open_form(tx, person))
         case OpenFormRequest(form_id) if form_id == commitments.COMMIT_FORM.form_id:
             return Result().add(commitments.open_form())
+        case WillFollowUp() as promise:
+            return await follow_ups.on_will_follow_up(tx, person, promise, now)
+        case FollowUpVerdictAnswer() as verdict:
+            return await follow_ups.on_verdict(tx, person, verdict, now)
+        case SendKudos() as kudos_click:
+            return await kudos.on_click(tx, person, kudos_click, now, forms=forms)
         case _:
             return Result().reply(OLD_BUTTON)
 
@@ -190,4 +210,8 @@ async def _form(tx: Tx, person: Person, submit: FormSubmit, now: datetime) -> Re
         return await terms_form.submit(tx, person, submit.values, now)
     if submit.form_id == commitments.COMMIT_FORM.form_id:
         return await commitments.submit_form(tx, person, submit.values, now)
+    if submit.form_id in coaching.FORM_IDS:
+        return await coaching.on_form(tx, person, submit, now)
+    if submit.form_id.startswith(kudos.FORM_PREFIX):
+        return await kudos.on_submit(tx, person, submit.form_id, submit.values, now)
     return Result().reply("That form is from an older version of me; nothing was saved. Please open it again.")

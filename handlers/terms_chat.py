@@ -3,23 +3,21 @@ and for anyone who types: each answer can be a button or their own words."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
-from handlers import conversation_state, terms
+from handlers import conversation_state, terms, terms_draft
 from handlers.buttons import TermsStep, button
 from handlers.contract.outcomes import Result
 from handlers.conversation_state import TermsInterview
-from handlers.rules.due_times import describe_days
+from handlers.rules.reflections import (
+    REFLECTIONS,
+)
 from handlers.rules.terms_text import (
     DEFAULT_TERMS,
     QUESTION_1,
     QUESTION_2,
-    TONES,
-    TermsSpec,
     describe,
-    describe_escalation,
-    describe_followup,
     read_days,
     read_followup,
     read_threshold,
@@ -29,11 +27,15 @@ from handlers.rules.terms_text import (
 from storage.models import Person
 from storage.store import Tx
 
-STEPS = ("q1", "days", "time", "tone", "q2", "followup", "threshold", "no_answer", "wins")
+STEPS = ("q1", "days", "time", "tone", "q2", "followup", "reflection", "sharing", "threshold", "no_answer", "wins")
+_CHOSEN_ONLY = ("reflection", "sharing")
+"""Asked only after "Ask me a different question"; otherwise the defaults (or the rep's own words) hold."""
 
 _DAY_CHOICES = {"weekdays": frozenset(range(5)), "everyday": frozenset(range(7)), "mwf": frozenset({0, 2, 4}), "fri": frozenset({4})}
 _TIME_CHOICES = ("09:00", "12:00", "16:30", "18:00")
-_FOLLOWUP_CHOICES = {"reflect": (True, False), "nudge": (False, True), "both": (True, True), "neither": (False, False)}
+_FOLLOWUP_CHOICES = {
+    "reflect": (True, False), "nudge": (False, True), "both": (True, True), "neither": (False, False), "other": (True, False),
+}
 _WIN_CHOICES = {
     "s3o": (3, True),
     "s5o": (5, True),
@@ -62,7 +64,7 @@ def _draft(person: Person) -> dict[str, Any]:
 def _next_step(draft: dict[str, Any]) -> str | None:
     done = draft.get("answered", [])
     for step in STEPS:
-        if step not in done:
+        if step not in done and (step not in _CHOSEN_ONLY or draft.get("pick_reflection")):
             return step
     return None
 
@@ -81,7 +83,8 @@ def _ask(draft: dict[str, Any], result: Result) -> Result:
     b = lambda label, choice, style="default": button(label, TermsStep(step, choice), style)  # noqa: E731
     if step == "q1":
         return result.reply(
-            f"Question 1 of 2: {QUESTION_1}\nTell me in your own words: which days, what time, what tone. "
+            f"Question 1 of 2: {QUESTION_1}\nTell me in your own words: which days, what time, what tone "
+            "(and a team channel for kudos, like #wins, if you want them posted there). "
             "(Type `skip` to go straight to the choices.)",
             b("Keep the defaults for now", "defaults"),
         )
@@ -107,7 +110,14 @@ def _ask(draft: dict[str, Any], result: Result) -> Result:
         return result.reply(
             "When you answer No, what should I do?",
             b("Ask me what got in the way", "reflect"), b("Nudge me again later that day", "nudge"),
-            b("Both", "both"), b("Neither", "neither"),
+            b("Both", "both"), b("Neither", "neither"), b("Ask me a different question", "other"),
+        )
+    if step == "reflection":
+        return result.reply("Which question should I ask after a No?", *(b(r.question, r.key) for r in REFLECTIONS.values()))
+    if step == "sharing":
+        return result.reply(
+            "May your manager see your answers, quoted when they hear about a miss or a win?",
+            b("Yes, they may see them", "share"), b("Keep them between us", "private"),
         )
     if step == "threshold":
         return result.reply(
@@ -136,6 +146,11 @@ def _apply(step: str, choice: str, draft: dict[str, Any]) -> str | None:
         draft["tone"] = choice
     elif step == "followup" and choice in _FOLLOWUP_CHOICES:
         draft["reflect"], draft["nudge"] = _FOLLOWUP_CHOICES[choice]
+        draft["pick_reflection"] = choice == "other"
+    elif step == "reflection" and choice in REFLECTIONS:
+        draft["reflection"] = choice
+    elif step == "sharing" and choice in ("share", "private"):
+        draft["share"] = choice == "share"
     elif step == "threshold" and (choice == "never" or choice in {"1", "2", "3", "4", "5"}):
         draft["escalate_after"] = None if choice == "never" else int(choice)
     elif step == "no_answer" and choice in ("miss", "ignore"):
@@ -161,6 +176,7 @@ def _read_free_text(step: str, text: str, draft: dict[str, Any]) -> str | None:
                 draft["time"] = f"{at:%H:%M}"
             if (tone := read_tone(text)) is not None:
                 draft["tone"] = tone
+            terms_draft.read_extras(text, draft)
         _mark_answered(draft)
         return None
     if step == "q2":
@@ -170,6 +186,7 @@ def _read_free_text(step: str, text: str, draft: dict[str, Any]) -> str | None:
             if (follow := read_followup(text)) is not None:
                 draft["reflect"], draft["nudge"] = follow
                 _answered(draft, "followup")
+            terms_draft.read_extras(text, draft)
             found, n = read_threshold(text)
             if found:
                 draft["escalate_after"] = n
@@ -211,23 +228,6 @@ def _mark_answered(draft: dict[str, Any]) -> None:
             _answered(draft, key)
 
 
-def _spec_from_draft(draft: dict[str, Any]) -> TermsSpec:
-    h, m = (int(p) for p in draft["time"].split(":"))
-    return TermsSpec(
-        checkin_days=frozenset(draft["days"]),
-        checkin_time=time(h, m),
-        tone=draft["tone"],
-        reflect_on_miss=draft["reflect"],
-        nudge_later=draft["nudge"],
-        escalate_after=draft["escalate_after"],
-        no_answer_is_miss=draft["no_answer_is_miss"],
-        share_streak_every=draft["streak"],
-        share_oneoff_wins=draft["oneoff"],
-        support_words=draft.get("support_words"),
-        followup_words=draft.get("followup_words"),
-    )
-
-
 async def on_text(tx: Tx, person: Person, text: str, now: datetime) -> Result:
     draft = _draft(person)
     step = _next_step(draft)
@@ -239,27 +239,9 @@ async def on_text(tx: Tx, person: Person, text: str, now: datetime) -> Result:
     error = _read_free_text(step, text, draft)
     if error:
         result.reply(error)
-    elif ack := _acknowledge(before, draft):
+    elif ack := terms_draft.acknowledge(before, draft):
         result.reply(ack)
     return await _advance(tx, person, draft, now, result)
-
-
-def _acknowledge(before: dict[str, Any], after: dict[str, Any]) -> str | None:
-    """Say back what was read from the rep's own words, so they can see it was understood."""
-    heard = []
-    if "days" in after and "days" not in before:
-        heard.append(describe_days(frozenset(after["days"])))
-    if "time" in after and "time" not in before:
-        heard.append(f"at {after['time']}")
-    if "tone" in after and "tone" not in before:
-        heard.append(TONES[after["tone"]])
-    if "reflect" in after and "reflect" not in before:
-        spec = DEFAULT_TERMS.with_changes(reflect_on_miss=after["reflect"], nudge_later=after["nudge"])
-        heard.append(f"after a No, {describe_followup(spec)}")
-    if "escalate_after" in after and "escalate_after" not in before:
-        spec = DEFAULT_TERMS.with_changes(escalate_after=after["escalate_after"])
-        heard.append(describe_escalation(spec))
-    return "Got it: " + ", ".join(heard) + "." if heard else None
 
 
 async def on_click(tx: Tx, person: Person, clicked: TermsStep, now: datetime) -> Result:
@@ -288,4 +270,4 @@ async def _advance(tx: Tx, person: Person, draft: dict[str, Any], now: datetime,
     if _next_step(draft) is not None:
         conversation_state.write(person, TermsInterview(draft))
         return _ask(draft, result)
-    return result.reply(await terms.save(tx, person, _spec_from_draft(draft), now))
+    return result.reply(await terms.save(tx, person, terms_draft.spec_of(draft), now))

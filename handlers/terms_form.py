@@ -14,11 +14,13 @@ from handlers.contract.messages import Field, Form, FormValue, Option
 from handlers.contract.outcomes import FormErrors, OpenForm, Result
 from handlers.current_terms import current_spec
 from handlers.rules.due_times import FULL_DAY_NAMES
+from handlers.rules.reflections import DEFAULT_REFLECTION, REFLECTIONS
 from handlers.rules.terms_text import (
     QUESTION_1,
     QUESTION_2,
     TONES,
     TermsSpec,
+    read_channel,
     read_time,
 )
 from storage.models import Person
@@ -46,6 +48,11 @@ TERMS_FORM = Form(
             Option("reflect", "Ask me what got in the way"),
             Option("nudge", "Nudge me again later that day"),
         )),
+        Field("reflection", "The question to ask me after a No", "choice", optional=True,
+              options=tuple(Option(r.key, r.question) for r in REFLECTIONS.values())),
+        Field("share_reflections", "My answers to it", "choice", optional=True, options=(
+            Option("share", "My manager may see them quoted"), Option("private", "Keep them between us"),
+        )),
         Field("threshold", "Tell my manager after this many misses in a row", "choice",
               options=tuple(Option(str(n), str(n)) for n in range(1, 6)) + (Option("never", "Never"),)),
         Field("no_answer", "If I don't answer by the end of my day", "choice", options=(
@@ -56,6 +63,8 @@ TERMS_FORM = Form(
         Field("oneoff", "One-off promises", "multi", optional=True, options=(
             Option("share", "Tell my manager when I keep a one-off promise"),
         )),
+        Field("kudos_channel", "Also post kudos from my manager in this team channel", "channel", optional=True, max_length=300,
+              hint="Leave it empty to get kudos only in your direct messages. In Teams, paste the channel's link."),
     ),
 )
 
@@ -74,6 +83,9 @@ def values_of(spec: TermsSpec) -> dict[str, FormValue]:
         "no_answer": "miss" if spec.no_answer_is_miss else "ignore",
         "streak": streak if streak in _STREAKS or streak == "never" else "5",
         "oneoff": ("share",) if spec.share_oneoff_wins else (),
+        "reflection": spec.reflection if spec.reflection in REFLECTIONS else DEFAULT_REFLECTION,
+        "share_reflections": "share" if spec.share_reflections else "private",
+        "kudos_channel": spec.kudos_channel or "",
     }
     return values
 
@@ -116,6 +128,16 @@ def read(values: dict[str, FormValue]) -> TermsSpec | FormErrors:
     streak = _single_value(values, "streak")
     if streak != "never" and streak not in _STREAKS:
         errors["streak"] = "Pick a streak length, or keep streaks to yourself."
+    reflection = _single_value(values, "reflection") or DEFAULT_REFLECTION
+    if reflection not in REFLECTIONS:
+        errors["reflection"] = "Pick one of the questions."
+    sharing = _single_value(values, "share_reflections") or "share"
+    if sharing not in ("share", "private"):
+        errors["share_reflections"] = "Pick whether your manager may see your answers."
+    typed_channel = _single_value(values, "kudos_channel")
+    channel = read_channel(typed_channel)
+    if typed_channel and channel is None:
+        errors["kudos_channel"] = "Give a channel like #wins (or its link), or leave it empty."
     words = {}
     for name in ("support_words", "followup_words"):
         text = _single_value(values, name)
@@ -137,6 +159,9 @@ def read(values: dict[str, FormValue]) -> TermsSpec | FormErrors:
         share_oneoff_wins="share" in _chosen_values(values, "oneoff"),
         support_words=words["support_words"],
         followup_words=words["followup_words"],
+        reflection=reflection,
+        share_reflections=sharing == "share",
+        kudos_channel=channel,
     )
 
 

@@ -11,10 +11,12 @@ lease runs out another one takes the rows over, so what it had in flight may go 
 and nothing else.
 
 Sends to one recipient go in order; different recipients go concurrently, bounded by a
-semaphore and a per-workspace rate limit. A 429 waits for its Retry-After; 5xx and
-connection errors back off exponentially with jitter; an unreachable person is marked so and
-not retried, and the row's fallback message (if it has one: "tell this person this instead")
-is queued.
+semaphore, a per-conversation pace and a per-workspace pace that finds the platform's limit
+(scheduler/pacing.py). A 429 pauses the workspace for exactly its Retry-After and puts the row
+back until then (not an attempt); 5xx and connection errors back off exponentially with
+jitter; an unreachable person is marked so and not retried, and the row's fallback message
+(if it has one: "tell this person this instead") is queued. scheduler/pump.py keeps passes
+overlapping while there is work.
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-
-from aiolimiter import AsyncLimiter
 
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import (
@@ -38,6 +39,7 @@ from handlers.contract.ports import (
     TransientError,
     Unreachable,
 )
+from scheduler.pacing import Pacing
 from storage.models import Outbox
 from storage.states import OutboxOperation, OutboxStatus
 from storage.store import Store
@@ -109,18 +111,22 @@ class Dispatcher:
         self._adapters = adapters
         self._clock = clock
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._limiters: dict[tuple[str, str], AsyncLimiter] = {}
+        self.pacing = Pacing(adapters, store.send_rates, clock)
+        self._background: set[asyncio.Task[None]] = set()
 
-    def _limiter(self, platform: str, workspace_id: str) -> AsyncLimiter:
-        key = (platform, workspace_id)
-        if key not in self._limiters:
-            rate = max(self._adapters[platform].rate_per_second(workspace_id), 0.001)
-            self._limiters[key] = AsyncLimiter(rate, 1) if rate >= 1 else AsyncLimiter(1, 1 / rate)
-        return self._limiters[key]
+    async def claim(self, skip: Collection[tuple[str, str]] = ()) -> list[Outbox]:
+        """Lease the next batch of due rows (whole recipients), leaving out the workspaces in
+        `skip` ((platform, workspace) pairs that have enough in flight)."""
+        await self.pacing.load()
+        return await self._outbox.claim(list(self._adapters), self._clock.now(), BATCH, lease=self._lease, skip=skip)
 
     async def dispatch_once(self) -> DispatchReport:
         """Send everything due now; returns what happened."""
-        rows = await self._outbox.claim(list(self._adapters), self._clock.now(), BATCH, lease=self._lease)
+        return await self.send_claimed(await self.claim())
+
+    async def send_claimed(self, rows: list[Outbox], done: Callable[[Outbox], None] | None = None) -> DispatchReport:
+        """Send rows this dispatcher claimed (one claim), renewing their lease meanwhile;
+        `done(row)` runs as each row is settled."""
         if not rows:
             return DispatchReport()
         by_recipient: dict[int, list[Outbox]] = defaultdict(list)
@@ -128,10 +134,11 @@ class Dispatcher:
             by_recipient[row.recipient_id].append(row)
         renewal = asyncio.create_task(self._renew(rows[0].claim_token or ""))
         try:
-            reports = await asyncio.gather(*(self._send_in_order(group) for group in by_recipient.values()))
+            reports = await asyncio.gather(*(self._send_in_order(group, done) for group in by_recipient.values()))
         finally:
             renewal.cancel()
             await asyncio.wait([renewal])
+            await self.pacing.save_changed(self._clock.now())
         total = DispatchReport()
         for report in reports:
             total += report
@@ -150,29 +157,31 @@ class Dispatcher:
             except Exception:  # the database blinked: try again next time (the lease has 2/3 left)
                 log.exception("renewing the outbox lease %s failed", token)
 
-    async def _send_in_order(self, rows: list[Outbox]) -> DispatchReport:
+    async def _send_in_order(self, rows: list[Outbox], done: Callable[[Outbox], None] | None) -> DispatchReport:
         report = DispatchReport()
         blocked = False
-        loop = asyncio.get_running_loop()
-        last_send: float | None = None
         for row in rows:
-            if blocked:
-                await self._outbox.release(row)
-                continue
-            rate = self._adapters[row.platform].conversation_rate_per_second()
-            if last_send is not None and rate > 0:
-                await asyncio.sleep(max(0.0, last_send + 1 / rate - loop.time()))
-            last_send = loop.time()
-            outcome = await self._send_one(row)
-            report.rows.append(row.id)
-            report.count(outcome)
-            # A retry, an unreachable person or a lost lease holds back the rest, to keep their
-            # messages in order (a lost lease: the new holder has them; releasing them does nothing).
-            blocked = outcome in (SendOutcome.RETRY, SendOutcome.UNREACHABLE, SendOutcome.LOST)
+            try:
+                if blocked:
+                    await self._outbox.release(row)
+                    continue
+                rate = self._adapters[row.platform].conversation_rate_per_second()
+                await self.pacing.conversation((row.platform, row.workspace_id, row.channel_id or row.recipient_id), rate)
+                outcome = await self._send_one(row)
+                report.rows.append(row.id)
+                report.count(outcome)
+                # A retry, an unreachable person or a lost lease holds back the rest, to keep their
+                # messages in order (a lost lease: the new holder has them; releasing them does nothing).
+                blocked = outcome in (SendOutcome.RETRY, SendOutcome.UNREACHABLE, SendOutcome.LOST)
+            finally:
+                if done is not None:
+                    done(row)
         return report
 
     async def _send_one(self, row: Outbox) -> SendOutcome:
         adapter = self._adapters[row.platform]
+        pace = self.pacing.pace(row.platform, row.workspace_id)
+        await pace.acquire()  # before the lease check, so that it is checked just before the send
         target = await self._outbox.begin_send(row, self._lease)
         if target is None:
             return self._lost(row, "the send (not made)")
@@ -184,7 +193,7 @@ class Dispatcher:
         to = Address(person.platform, person.workspace_id, person.user_id, channel_id=row.channel_id)
         message = Message.from_json(row.message_json)
         try:
-            async with self._limiter(row.platform, row.workspace_id), self._semaphore:
+            async with self._semaphore:
                 if row.operation == OutboxOperation.UPDATE:
                     if ref is None:
                         return await self._finish(row, OutboxStatus.FAILED, error="original message was never sent")
@@ -193,6 +202,10 @@ class Dispatcher:
                 else:
                     platform_ref = await adapter.send(to, message)
         except RateLimited as error:
+            if pace.throttled(error.retry_after):
+                task = asyncio.create_task(self.pacing.save_changed(self._clock.now()))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
             return await self._retry(row, timedelta(seconds=max(error.retry_after, 0.0)), str(error), count=False)
         except TransientError as error:
             return await self._retry(row, backoff(row.attempts + 1), str(error), count=True)
@@ -204,10 +217,13 @@ class Dispatcher:
         except Exception as error:  # an adapter bug must not wedge the outbox: record it and back off
             log.exception("unexpected error sending outbox row %s", row.id)
             return await self._retry(row, backoff(row.attempts + 1), repr(error), count=True)
+        pace.succeeded()
         return await self._finish(row, OutboxStatus.SENT, platform_ref=platform_ref)
 
     async def _retry(self, row: Outbox, delay: timedelta, error: str, *, count: bool) -> SendOutcome:
-        attempts = row.attempts + 1
+        """Put the row back until `delay` from now; `count`: the attempt counts towards giving
+        up (a 429 never does: the platform asked for patience, it did not fail)."""
+        attempts = row.attempts + 1 if count else row.attempts
         if count and attempts >= MAX_ATTEMPTS:
             return await self._finish(row, OutboxStatus.FAILED, error=error, attempts=attempts)
         if not await self._outbox.retry_later(row, attempts=attempts, not_before=self._clock.now() + delay, error=error):

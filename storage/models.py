@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from storage.states import (
     CheckInStatus,
     CommitmentStatus,
+    DigestCadence,
     LinkStatus,
     NoticeKind,
     OutboxOperation,
@@ -69,6 +70,10 @@ class Person(Base):
     holiday_country: Mapped[str | None] = mapped_column(String(8), default=None)
     """ISO 3166 country whose public holidays are days off (with `holiday_region`), or None."""
     holiday_region: Mapped[str | None] = mapped_column(String(16), default=None)
+    digest_cadence: Mapped[DigestCadence] = mapped_column(
+        StrEnumType(DigestCadence), default=DigestCadence.WEEKLY, server_default=DigestCadence.WEEKLY.value
+    )
+    """How often the digest comes: daily (working days), weekly or every two weeks on `digest_weekday`."""
 
 
 class ManagerLink(Base):
@@ -264,3 +269,5 @@ class ProcessedEvent(Base):
 # The coaching tables share this Base; importing them here means anyone holding these models
 # has the whole schema (Commitment.session_id refers to coaching_session).
 import storage.coaching_models  # noqa: E402, F401
+import storage.pacing_models  # noqa: E402, F401
+import storage.web_models  # noqa: E402, F401

@@ -75,3 +75,13 @@ class PracticeStatus(StrEnum):
     """The rep sent their practice (text or a file)."""
     REVIEWED = "reviewed"
     """The manager gave feedback."""
+
+
+class DigestCadence(StrEnum):
+    """How often a manager's digest comes (at their chosen local time)."""
+
+    DAILY = "daily"
+    """Each of the manager's working days: not weekends, not their holidays or pause."""
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    """Every two weeks, on the chosen weekday."""

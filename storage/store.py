@@ -21,9 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.repositories.checkins import CheckIns, Prompts
 from storage.repositories.commitments import Commitments
 from storage.repositories.conversation_refs import ConversationRefs
+from storage.repositories.dashboard import DashboardReads, SignInLinks
 from storage.repositories.deliveries import Deliveries
-from storage.repositories.outbox import OutboxClaims, OutboxRows
+from storage.repositories.digest_facts import DigestFacts
+from storage.repositories.follow_ups import FollowUps
+from storage.repositories.kudos import KudosRows
+from storage.repositories.my_data import MyData
+from storage.repositories.outbox import OutboxRows
+from storage.repositories.outbox_leases import OutboxClaims
 from storage.repositories.people import People
+from storage.repositories.practice import Practice
+from storage.repositories.report import Report
+from storage.repositories.self_coaching import SelfCoachingOffers
+from storage.repositories.send_rates import SendRates
+from storage.repositories.sessions import Sessions
 from storage.repositories.terms import Links, Notices, TermsVersions
 
 
@@ -50,6 +61,15 @@ class Tx:
         self.prompts = Prompts(session)
         self.outbox = OutboxRows(session)
         self.deliveries = Deliveries(session)
+        self.digest_facts = DigestFacts(session)
+        self.kudos = KudosRows(session)
+        self.self_coaching = SelfCoachingOffers(session)
+        self.my_data = MyData(session)
+        self.sessions = Sessions(session)
+        self.practice = Practice(session)
+        self.follow_ups = FollowUps(session)
+        self.report = Report(session)
+        self.dashboard, self.sign_in_links = DashboardReads(session), SignInLinks(session)
 
     async def flush(self) -> None:
         """Write pending changes now (inside the transaction), e.g. before reading them back."""
@@ -66,6 +86,7 @@ class Store:
         self.sessions = sessions
         self.outbox = OutboxClaims(sessions, lease)
         self.conversation_refs = ConversationRefs(sessions)
+        self.send_rates = SendRates(sessions)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:

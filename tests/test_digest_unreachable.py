@@ -47,7 +47,7 @@ async def test_an_unreachable_rep_shows_in_the_digest(sqlite_database_url: str) 
 
         text = await _digest(db)
 
-        assert "Needs your help:" in text
+        assert "Can't be reached or away:" in text
         assert (
             "• Mona can't be reached by Follow-Through (the app was removed or blocked); check in with them directly."
             in text

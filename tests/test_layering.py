@@ -6,6 +6,11 @@
 - `bot/<platform>/` imports its own SDK and the core, never another platform, `storage`,
   `scheduler` or `app`.
 - `scheduler/` imports no `bot` or `app`; only `app.py` wires everything together.
+- `ops/` (health and metrics, wired by `app.py`) imports no `bot`, `scheduler` or `app` and no
+  chat SDK; only `ops/` imports the metrics library (the rest reports through the `Metrics` port).
+- `web/` (the dashboard, a front like a platform) imports aiohttp, jinja2 and, of the core, only
+  `handlers.contract`, `handlers.pipeline`, `handlers.context` and `handlers.dashboard_*`; never
+  `storage`, `bot`, `scheduler`, `ops` or `app`. Nothing but `app.py` imports `web`.
 - No module is longer than 300 lines.
 
 The rules are checked on the source (every `import`, also inside functions) and, for the
@@ -22,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("handlers", "storage", "bot", "scheduler")
+PACKAGES = ("handlers", "storage", "bot", "scheduler", "ops", "web")
 PLATFORM_SDKS = {
     "slack": frozenset({"slack_bolt", "slack_sdk"}),
     "teams": frozenset({"botbuilder", "botframework", "msrest"}),
@@ -32,16 +37,23 @@ ALL_SDKS = frozenset().union(*PLATFORM_SDKS.values())
 WEB = frozenset({"aiohttp"})
 SCHEDULING = frozenset({"apscheduler"})
 SQL = frozenset({"sqlalchemy", "aiosqlite", "asyncpg", "alembic"})
+METRICS = frozenset({"prometheus_client"})
 MAX_LINES = 300
 
 FORBIDDEN: dict[str, frozenset[str]] = {
-    "handlers": frozenset({"bot", "scheduler", "app"}) | ALL_SDKS | WEB | SCHEDULING | SQL,
-    "storage": frozenset({"handlers", "bot", "scheduler", "app", "botbuilder", "slack_bolt", "apscheduler", "aiohttp"}),
-    "scheduler": frozenset({"bot", "app"}) | ALL_SDKS | WEB,
-    "bot": frozenset({"storage", "scheduler", "app", "apscheduler"}) | SQL - {"sqlalchemy"},
+    "handlers": frozenset({"bot", "scheduler", "app", "ops"}) | ALL_SDKS | WEB | SCHEDULING | SQL | METRICS,
+    "storage": frozenset({"handlers", "bot", "scheduler", "app", "ops", "botbuilder", "slack_bolt", "apscheduler", "aiohttp"}) | METRICS,
+    "scheduler": frozenset({"bot", "app", "ops"}) | ALL_SDKS | WEB | METRICS,
+    "bot": (frozenset({"storage", "scheduler", "app", "ops", "apscheduler"}) | SQL | METRICS) - {"sqlalchemy"},
+    "ops": frozenset({"bot", "scheduler", "app", "apscheduler"}) | ALL_SDKS,
 }
 """Top-level names each package must not import. (Slack's OAuth stores are slack-sdk's own
 SQLAlchemy classes, so `bot/slack` may name SQLAlchemy's engine type, never our storage.)"""
+FORBIDDEN["web"] = frozenset({"storage", "bot", "scheduler", "app", "ops", "settings", "apscheduler"}) | ALL_SDKS | SQL | METRICS
+for _package in ("handlers", "storage", "bot", "scheduler", "ops"):
+    FORBIDDEN[_package] |= {"web"}
+WEB_MAY_USE = ("handlers.contract", "handlers.pipeline", "handlers.context", "handlers.dashboard_")
+"""The only parts of the core the dashboard's front may import (module name prefixes)."""
 
 
 def module_name(path: Path) -> str:
@@ -78,6 +90,8 @@ def violations(path: Path) -> list[str]:
         others = ALL_SDKS - PLATFORM_SDKS[platform]
         found += sorted(top_levels(modules) & others)
         found += sorted(m for m in modules if m.startswith("bot.") and m.split(".")[1] in PLATFORM_SDKS and m.split(".")[1] != platform)
+    if package == "web":
+        found += sorted(m for m in modules if m.split(".")[0] == "handlers" and not m.startswith(WEB_MAY_USE))
     return found
 
 
@@ -85,7 +99,7 @@ def source_files(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-ALL_FILES = [p for package in PACKAGES for p in source_files(package)] + [ROOT / "app.py", ROOT / "cli.py", ROOT / "logs.py", ROOT / "settings.py"]
+ALL_FILES = [p for package in PACKAGES for p in source_files(package)] + [ROOT / "app.py", ROOT / "oneshot.py", ROOT / "cli.py", ROOT / "logs.py", ROOT / "settings.py"]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +130,14 @@ def test_import_scanner_sees_every_form(tmp_path: Path, source: str, expected: s
         pytest.param("bot/teams/x.py", "from bot.slack.blocks import blocks", ["bot.slack.blocks"], id="teams_imports_slack"),
         pytest.param("bot/console/x.py", "from scheduler.jobs import run_due", ["scheduler"], id="console_runs_jobs_itself"),
         pytest.param("scheduler/x.py", "from bot.slack import adapter", ["bot"], id="scheduler_imports_a_platform"),
+        pytest.param("handlers/x.py", "import prometheus_client", ["prometheus_client"], id="core_imports_the_metrics_library"),
+        pytest.param("ops/x.py", "from bot.slack import platform", ["bot"], id="ops_imports_a_platform"),
         pytest.param("bot/teams/x.py", "from botbuilder.core import TurnContext\nfrom handlers import pipeline", [], id="allowed"),
+        pytest.param("web/x.py", "from storage.store import Store", ["storage"], id="web_reaches_storage"),
+        pytest.param("web/x.py", "from handlers.commitments import commit", ["handlers.commitments"], id="web_uses_core_beyond_its_pages"),
+        pytest.param("web/x.py", "from handlers import router", ["handlers"], id="web_imports_the_core_whole"),
+        pytest.param("handlers/x.py", "import web", ["web"], id="core_imports_the_dashboard"),
+        pytest.param("web/x.py", "import aiohttp_jinja2\nfrom aiohttp import web\nfrom handlers.dashboard_rep import rep_view", [], id="web_allowed"),
     ],
 )
 def test_the_rules_catch_each_kind_of_breach(tmp_path: Path, relative: str, source: str, expected: list[str]) -> None:
@@ -155,7 +176,7 @@ def test_nothing_but_the_composition_root_imports_app() -> None:
 
 def test_importing_the_core_loads_no_sdk_web_framework_or_scheduler() -> None:
     modules = [module_name(p) for p in source_files("handlers")]
-    banned = sorted(ALL_SDKS | WEB | SCHEDULING)
+    banned = sorted(ALL_SDKS | WEB | SCHEDULING | METRICS)
     code = (
         "import sys\n"
         + "".join(f"import {m}\n" for m in modules)

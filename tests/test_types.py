@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECKED = ["handlers", "storage", "scheduler", "bot", "app.py", "cli.py", "logs.py", "settings.py"]
+CHECKED = ["handlers", "storage", "scheduler", "bot", "ops", "web", "app.py", "oneshot.py", "cli.py", "logs.py", "settings.py"]
 
 
 def test_mypy_is_clean(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from handlers.contract.incoming import (
     Incoming,
     TextMessage,
 )
-from handlers.contract.messages import Address, Button, Message
+from handlers.contract.messages import Address, Button, Message, Section
 from handlers.contract.outcomes import FormErrors, OpenForm
 from handlers.contract.ports import FixedClock
 
@@ -74,16 +75,20 @@ class ConsoleOutput:
 
 
 class ConsoleChat:
-    """The ChatAdapter for console people: sending prints to the terminal."""
+    """The ChatAdapter for console people: sending prints to the terminal. A message's file is
+    written to `files` (default: the current directory) and the message says where."""
 
     platform = PLATFORM
 
-    def __init__(self, output: ConsoleOutput) -> None:
+    def __init__(self, output: ConsoleOutput, files: Path | None = None) -> None:
         self._output = output
         self._sent = 0
+        self._files = files
 
     async def send(self, to: Address, message: Message) -> str:
-        self._output.show(to.user_id, message)
+        if message.attachment is not None:
+            message = save_attachment(message, self._files or Path.cwd())
+        self._output.show(f"#{to.channel_id.lstrip('#')}" if to.channel_id else to.user_id, message)
         self._sent += 1
         return str(self._sent)
 
@@ -95,6 +100,22 @@ class ConsoleChat:
 
     def conversation_rate_per_second(self) -> float:
         return 0.0
+
+
+def save_attachment(message: Message, directory: Path) -> Message:
+    """Write the message's file into `directory` (never over an earlier one) and return the
+    message without it, ending with where it was saved."""
+    if message.attachment is None:
+        return message
+    name = Path(message.attachment.name).name or "file"
+    path = directory / name
+    for number in range(2, 1000):
+        if not path.exists():
+            break
+        path = directory / f"{Path(name).stem}-{number}{Path(name).suffix}"
+    path.write_text(message.attachment.content, encoding="utf-8")
+    saved = Section(f"{name} saved to {path.resolve()}")
+    return Message((*message.sections, saved), message.summary)
 
 
 class ConsoleRenderer:

@@ -13,17 +13,19 @@ edits don't reach them (a check-in only ever shrinks as it is answered, so ours 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
 from bot.slack.web import Directory
-from handlers.contract.messages import Address, Message
+from handlers.contract.messages import Address, Attachment, Message
 from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
 
 PLATFORM = "slack"
@@ -37,7 +39,7 @@ UNREACHABLE_ERRORS = frozenset({
 # Errors that mean this one message can't be delivered, however often we try.
 REJECTED_ERRORS = frozenset({
     "message_not_found", "cant_update_message", "edit_window_closed", "invalid_blocks", "msg_too_long",
-    "channel_not_found", "is_archived", "invalid_arguments",
+    "channel_not_found", "is_archived", "invalid_arguments", "not_in_channel",
 })
 
 Delivered = Callable[[Address], Awaitable[None]]
@@ -125,6 +127,14 @@ def translate(error: Exception) -> Exception:
     return error
 
 
+def outbox_client(client: AsyncWebClient) -> AsyncWebClient:
+    """`client` without its own waiting out of 429s: the outbox paces each workspace and must
+    hear every 429 (its Retry-After pauses the whole workspace, and tells the pace the limit)."""
+    quiet = copy.copy(client)
+    quiet.retry_handlers = [h for h in client.retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)]
+    return quiet
+
+
 class SlackChat:
     """A ChatAdapter for Slack. After each delivery `delivered(address)` runs (App Home refresh)."""
 
@@ -139,7 +149,7 @@ class SlackChat:
         channel_rate: float,
         delivered: Delivered | None = None,
     ) -> None:
-        self._client = client
+        self._client = outbox_client(client)
         self._directory = directory
         self._workspace_rate = workspace_rate
         self._channel_rate = channel_rate
@@ -152,9 +162,11 @@ class SlackChat:
         return self._channel_rate
 
     async def send(self, to: Address, message: Message) -> str:
+        if message.attachment is not None and to.channel_id is None:
+            return await self._send_file(to, message, message.attachment)
         try:
             token = await self._directory.token(to.workspace_id)
-            channel = await self._directory.dm_channel(to.workspace_id, to.user_id)
+            channel = to.channel_id or await self._directory.dm_channel(to.workspace_id, to.user_id)
             channel, stamps = await post_message(self._client, token, channel, message)
         except Exception as error:
             raise translate(error) from error
@@ -168,6 +180,25 @@ class SlackChat:
         except Exception as error:
             raise translate(error) from error
         await self._after(to)
+
+    async def _send_file(self, to: Address, message: Message, file: Attachment) -> str:
+        """Upload `file` into the person's DM with the message's text as its comment (Slack's
+        external upload: files.getUploadURLExternal, the bytes to the upload URL, then
+        files.completeUploadExternal sharing it in the DM). The reference names the file."""
+        try:
+            token = await self._directory.token(to.workspace_id)
+            channel = await self._directory.dm_channel(to.workspace_id, to.user_id)
+            done = await self._client.files_upload_v2(
+                token=token, channel=channel, filename=file.name, title=file.name,
+                content=file.content.encode("utf-8"), initial_comment=message.plain_text,
+            )
+        except SlackRequestError as error:  # the upload URL refused the bytes
+            raise TransientError(f"Slack file upload failed: {error}") from error
+        except Exception as error:
+            raise translate(error) from error
+        await self._after(to)
+        file_id = str((done.get("file") or {}).get("id") or "")
+        return json.dumps({"channel": channel, "file": file_id})
 
     async def _after(self, to: Address) -> None:
         if self._delivered is None:

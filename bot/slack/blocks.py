@@ -13,6 +13,7 @@ it fits. A view (App Home, a modal) can't be split; it holds up to 100 blocks.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from handlers.contract import messages as neutral
@@ -173,6 +174,14 @@ def _element(field: Field, value: FormValue | None) -> dict[str, Any]:
         if isinstance(value, str) and value:
             element["initial_time"] = value
         return element
+    if field.kind == "channel":
+        element = {
+            "type": "conversations_select", "action_id": INPUT_ACTION,
+            "filter": {"include": ["public", "private"], "exclude_bot_users": True, "exclude_external_shared_channels": True},
+        }
+        if isinstance(value, str) and re.fullmatch(r"[CG][A-Z0-9]+", value):
+            element["initial_conversation"] = value
+        return element
     element = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": field.multiline, "max_length": field.max_length}
     if isinstance(value, str) and value:
         element["initial_value"] = value
@@ -216,6 +225,8 @@ def submitted_values(view: dict[str, Any]) -> dict[str, FormValue]:
             values[block_id] = str(selected.get("value", ""))
         elif kind == "timepicker" or "selected_time" in state:
             values[block_id] = str(state.get("selected_time") or "")
+        elif kind == "conversations_select" or "selected_conversation" in state:
+            values[block_id] = str(state.get("selected_conversation") or "")
         else:
             values[block_id] = str(state.get("value") or "")
     return values

@@ -8,18 +8,18 @@ answered with `response_action: errors` on the ack itself. Payload fields are re
 `text_of` (a string or ""): a payload that does not say who acted, in which workspace, or
 (for a form) what was submitted is acknowledged and goes no further.
 
-The work a listener does after its ack runs in bolt's own task, after Slack already has its
-HTTP answer. `SlackBot` counts that work while it is in flight, and `wait_idle` waits until
-there is none: a clean shutdown waits on it before closing the Web API client.
+The work a listener does after its ack goes into a bounded queue run by a fixed number of
+workers (`after_ack.AfterAck`); when it is full the person is told at once that the bot is
+busy and to try again (on the ack itself for a command), and nothing is saved. `SlackBot`
+counts listener work and queued work while in flight, and `wait_idle` waits until there is
+none: a clean shutdown waits on it before closing the Web API client.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -28,6 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
 from bot.slack.adapter import PLATFORM
+from bot.slack.after_ack import AfterAck
+from bot.slack.files import FILE_SHARE, from_the_bot, shared_files
 from bot.slack.renderer import SlackRenderer
 from bot.slack.web import Directory, SlackUser
 from handlers import pipeline
@@ -51,6 +53,7 @@ _ESCAPED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _PLAIN_MENTION = re.compile(r"(?<![<\w])@([A-Za-z0-9][\w.\-]{0,79})")
 _FORM_ERROR_LIMIT = 300
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+BUSY = "I'm a little swamped right now, so I didn't take that in and nothing was saved. Please try again in a moment."
 UNREADABLE_COMMAND = "Sorry, Slack didn't tell me who sent that command, so I couldn't act on it. Nothing was changed."
 
 
@@ -96,18 +99,13 @@ def responder(respond: Any) -> Any:
 class SlackBot:
     """The listeners and what they share: the handlers' context, the Web API and the directory."""
 
-    def __init__(self, ctx: Context, client: AsyncWebClient, directory: Directory, after_ack_limit: int = 4) -> None:
+    def __init__(self, ctx: Context, client: AsyncWebClient, directory: Directory, work: AfterAck | None = None) -> None:
         self.ctx = ctx
         self.client = client
         self.directory = directory
-        # The work after an ack waits its turn here, so a burst of commands can never keep
-        # the event loop from acking the next request in time.
-        self._after_ack = asyncio.Semaphore(after_ack_limit)
+        self.work = work or AfterAck(capacity=200, workers=4)
         self._home_running: set[Address] = set()
         self._home_again: set[Address] = set()
-        self._in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     def register(self, app: AsyncApp) -> None:
         for name in COMMANDS:
@@ -123,27 +121,16 @@ class SlackBot:
 
     @property
     def in_flight(self) -> int:
-        """How many listener bodies are running now (their after-ack work included)."""
-        return self._in_flight
+        """How many listener bodies are running now, plus the after-ack work accepted and not finished."""
+        return self.work.pending
 
-    @contextmanager
-    def _working(self) -> Iterator[None]:
-        """Counts one listener body as in flight. Entered synchronously, before the listener's
-        first await, so the work is counted from the moment bolt's task starts it."""
-        self._in_flight += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
+    def _working(self) -> AbstractContextManager[None]:
+        """Counts one listener body as in flight (enter it before the listener's first await)."""
+        return self.work.working()
 
     async def wait_idle(self, timeout: float) -> None:
         """Return once no listener work is in flight; `TimeoutError` if some still is after `timeout` seconds."""
-        async with asyncio.timeout(timeout):
-            while self._in_flight:
-                await self._idle.wait()
+        await self.work.wait_idle(timeout)
 
     # -- who ---------------------------------------------------------------------------
 
@@ -178,9 +165,12 @@ class SlackBot:
                 log.info("a /command without its team or user; answered, not handled")
                 await ack(response_type="ephemeral", text=UNREADABLE_COMMAND)
                 return
+            if not self.work.has_room("command"):
+                await ack(response_type="ephemeral", text=BUSY)
+                return
             await ack()
-            async with self._after_ack:
-                await self._command(body, respond, team, user_id)
+            await self.work.offer("command", lambda: self._command(body, respond, team, user_id),
+                                  lambda: respond(response_type="ephemeral", text=BUSY))
 
     async def _command(self, body: dict[str, Any], respond: Any, team: str, user_id: str) -> None:
         text = text_of(body, "text")
@@ -199,8 +189,8 @@ class SlackBot:
             if clicker is None or not isinstance(action.get("value", ""), str):
                 log.info("a click without its team, user or a readable value; not handled")
                 return
-            async with self._after_ack:
-                await self._action(body, action, respond, *clicker)
+            await self.work.offer("action", lambda: self._action(body, action, respond, *clicker),
+                                  lambda: respond(response_type="ephemeral", replace_original=False, text=BUSY))
 
     async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any, team: str, user_id: str, name: str) -> None:
         actor = await self.actor(team, user_id, name)
@@ -237,12 +227,14 @@ class SlackBot:
         if event.get("tab") not in (None, "home") or not team or not user_id:
             return
         with self._working():
-            async with self._after_ack:
+            async def opened() -> None:
                 actor = await self.actor(team, user_id)
                 await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=text_of(body, "event_id") or None)
 
+            await self.work.offer("home", opened, None)  # when busy, the page is refreshed next time
+
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or event.get("subtype") not in (None, FILE_SHARE) or event.get("bot_id") or from_the_bot(body, event):
             return
         team, user_id = team_of(body) or text_of(event, "team"), text_of(event, "user")
         text = text_of(event, "text")
@@ -250,13 +242,19 @@ class SlackBot:
             log.info("a message event without its team, user or text; not handled")
             return
         with self._working():
-            async with self._after_ack:
+            async def message() -> None:
                 mentions, mentioned = await self.mentioned(team, text)
                 actor = await self.actor(team, user_id)
                 await self.run(
-                    TextMessage(actor, text, mentions, mentioned), trigger_id=None, respond=None,
+                    TextMessage(actor, text, mentions, mentioned, shared_files(event)), trigger_id=None, respond=None,
                     delivery_id=text_of(body, "event_id") or None,
                 )
+
+            async def busy() -> None:
+                token, channel = await self.directory.token(team), text_of(event, "channel") or user_id
+                await self.client.chat_postMessage(token=token, channel=channel, text=BUSY)
+
+            await self.work.offer("message", message, busy)
 
     async def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event.get("user")

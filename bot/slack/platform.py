@@ -7,12 +7,14 @@ on our own clock: a bad, missing or stale signature gets 401 and nothing else ha
 Then the body is read once, here (`read_body`): a signed body that is not a payload Slack
 sends (not UTF-8, not a JSON object, a field bolt indexes in the wrong shape) gets 400, and
 bolt is handed exactly what was read, so it never trips over a shape it assumes.
+Each answered request is reported to `Metrics` (by kind, with how long its ack took).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,10 +36,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.slack.adapter import SlackChat
+from bot.slack.after_ack import AfterAck
 from bot.slack.listeners import SlackBot
+from bot.slack.observed import CountThrottles, kind_of
 from bot.slack.web import Directory, make_client
 from handlers.context import Context
 from handlers.contract.messages import Address
+from handlers.contract.metrics import NO_METRICS, Metrics
 from handlers.contract.ports import Clock
 from settings import Settings
 
@@ -46,7 +51,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-BOT_SCOPES = ("chat:write", "commands", "im:history", "im:read", "im:write", "users:read")
+BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "files:write", "im:history", "im:read", "im:write", "users:read")
 SHUTDOWN_GRACE = 10.0
 """Seconds `close` waits for listener work still running after its ack."""
 
@@ -128,6 +133,7 @@ class SlackPlatform:
     client: AsyncWebClient
     verifier: SignatureVerifier | None
     oauth: bool = False
+    metrics: Metrics = NO_METRICS
     _closed: bool = field(default=False, repr=False)
 
     def mount(self, web_app: web.Application) -> None:
@@ -144,24 +150,40 @@ class SlackPlatform:
         return self.verifier.is_valid(body, timestamp, signature)
 
     async def handle_events(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        response, kind, team = await self._answer(request)
+        latency = time.perf_counter() - started
+        self.metrics.request("slack", kind, latency)
+        log.debug("answered a Slack %s in %.1f ms", kind, latency * 1000,
+                  extra={"workspace": team, "action": kind, "latency_ms": round(latency * 1000, 1)})
+        return response
+
+    async def _answer(self, request: web.Request) -> tuple[web.Response, str, str]:
+        response, payload = await self._dispatch(request)
+        if payload is None:
+            return response, "refused", ""
+        team = payload.get("team_id") or payload.get("team")
+        return response, kind_of(payload), (team.get("id") if isinstance(team, dict) else team) or ""
+
+    async def _dispatch(self, request: web.Request) -> tuple[web.Response, dict[str, Any] | None]:
         body = await request.read()
         try:
             body.decode("utf-8")  # slack-sdk's verifier decodes it unguarded
         except UnicodeDecodeError:
-            return web.json_response({"error": "the body is not UTF-8"}, status=400)
+            return web.json_response({"error": "the body is not UTF-8"}, status=400), None
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "").strip()
         if not self.signed_by_slack(body, timestamp, request.headers.get("X-Slack-Signature", "")):
-            return web.json_response({"error": "invalid request signature"}, status=401)
+            return web.json_response({"error": "invalid request signature"}, status=401), None
         payload = read_body(body, request.content_type)
         if payload is None:
             log.info("refused a signed Slack request whose body is not a Slack payload")
-            return web.json_response({"error": "unreadable payload"}, status=400)
+            return web.json_response({"error": "unreadable payload"}, status=400), None
         # bolt gets what was read, as JSON, so it reads exactly that (its own form reader
         # drops a slash command whose text mentions the word "payload").
         headers: dict[str, str | Sequence[str]] = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
         headers["Content-Type"] = "application/json"
         bolt_request = AsyncBoltRequest(body=json.dumps(payload), query=request.query_string, headers=headers)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request)), payload
 
     async def handle_install(self, request: web.Request) -> web.StreamResponse:
         flow = self.app.oauth_flow
@@ -187,12 +209,13 @@ class SlackPlatform:
                 await self.bot.wait_idle(SHUTDOWN_GRACE)
             except TimeoutError:
                 log.warning("Slack work still running after %.0fs; closing anyway", SHUTDOWN_GRACE)
+            await self.bot.work.close()
             session = getattr(self.client, "session", None)
             if session is not None:
                 await session.close()
 
 
-def build(settings: Settings, ctx: Context, tables: OAuthTables) -> SlackPlatform | None:
+def build(settings: Settings, ctx: Context, tables: OAuthTables, metrics: Metrics = NO_METRICS) -> SlackPlatform | None:
     """Slack, if configured: a bot token (one workspace) or OAuth client credentials (many,
     installations kept in `tables`), with a signing secret for HTTP or an app token for Socket Mode."""
     oauth = bool(settings.slack_client_id and settings.slack_client_secret)
@@ -201,6 +224,7 @@ def build(settings: Settings, ctx: Context, tables: OAuthTables) -> SlackPlatfor
             log.warning("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); Slack stays off")
         return None
     client = make_client(settings.slack_api_url, None if oauth else settings.slack_bot_token)
+    client.retry_handlers.insert(0, CountThrottles(metrics))
     installation_store: AsyncSQLAlchemyInstallationStore | None = None
     oauth_settings: AsyncOAuthSettings | None = None
     if settings.slack_client_id and settings.slack_client_secret:
@@ -226,7 +250,7 @@ def build(settings: Settings, ctx: Context, tables: OAuthTables) -> SlackPlatfor
         return bot.bot_token if bot is not None else None
 
     directory = Directory(client, token_for)
-    bot = SlackBot(ctx, client, directory)
+    bot = SlackBot(ctx, client, directory, AfterAck(settings.slack_work_queue, settings.slack_workers, metrics))
 
     async def delivered(to: Address) -> None:
         await bot.publish_home(to)
@@ -248,4 +272,4 @@ def build(settings: Settings, ctx: Context, tables: OAuthTables) -> SlackPlatfor
         SignatureVerifier(settings.slack_signing_secret, clock=_SignatureClock(ctx.clock))
         if settings.slack_signing_secret else None
     )
-    return SlackPlatform(app=app, adapter=adapter, bot=bot, client=client, verifier=verifier, oauth=oauth)
+    return SlackPlatform(app=app, adapter=adapter, bot=bot, client=client, verifier=verifier, oauth=oauth, metrics=metrics)

@@ -7,6 +7,7 @@ mentions), a card button, a submitted form card, or installing the bot.
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,7 @@ from handlers.contract.incoming import (
     FormSubmit,
     Incoming,
     OpenedHome,
+    SharedFile,
     TextMessage,
 )
 from handlers.contract.messages import Address
@@ -140,7 +142,27 @@ def to_incoming(activity: Activity) -> Incoming | None:
             return FormSubmit(actor, submit.form_id, submit.values)
         return None
     text, mentions = read_text(activity)
-    return TextMessage(actor, text, mentions, mentioned_people(activity, mentions)) if text else None
+    files = shared_files(activity)
+    return TextMessage(actor, text, mentions, mentioned_people(activity, mentions), files) if text or files else None
+
+
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+"""What Teams sends for a file attached in a personal chat (its real type is in the name)."""
+
+
+def shared_files(activity: Activity) -> tuple[SharedFile, ...]:
+    """The files attached to a message (each with a `contentUrl`; the HTML copy of the text Teams
+    sometimes attaches has none and is left out)."""
+    found = []
+    for attachment in activity.attachments or []:
+        url, kind = valid_text(getattr(attachment, "content_url", None)), valid_text(getattr(attachment, "content_type", None))
+        if not url:
+            continue
+        name = valid_text(getattr(attachment, "name", None)).strip() or "a file"
+        if kind == FILE_DOWNLOAD_INFO or not kind:
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        found.append(SharedFile(name, kind, url))
+    return tuple(found)
 
 
 def mentioned_people(activity: Activity, mentions: tuple[Address, ...]) -> tuple[Actor, ...]:

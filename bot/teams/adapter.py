@@ -36,8 +36,10 @@ from botbuilder.schema import (
 from botframework.connector.aio import ConnectorClient
 from urllib3.util import Retry
 
+from bot.teams import channel_posts
 from bot.teams.cards import CARD_CONTENT_TYPE, continued_card, message_cards
 from bot.teams.errors import ConnectorError, translate
+from bot.teams.files import file_activities
 from bot.teams.references import References
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import Clock, Rejected, Unreachable
@@ -192,6 +194,8 @@ class TeamsChat:
             raise failure from error
 
     async def send(self, to: Address, message: Message) -> str:
+        if to.channel_id is not None:
+            return await self._post_in_channel(to, to.channel_id, message)
         reference = await self._references.find(to)
         if reference is None:
             reference = await self._open_conversation(to)
@@ -199,7 +203,7 @@ class TeamsChat:
 
         async def logic(context: TurnContext) -> None:
             try:
-                for activity in message_activities(message):
+                for activity in [*message_activities(message), *file_activities(message)]:
                     sent.append(await post(context, reference, activity))
             except Exception:
                 await withdraw(context, reference, sent)
@@ -207,6 +211,19 @@ class TeamsChat:
 
         await self._continue(reference, logic)
         return SentRef(str(reference.conversation.id), tuple(sent), str(reference.service_url)).dump()
+
+    async def _post_in_channel(self, to: Address, channel_id: str, message: Message) -> str:
+        reference = await channel_posts.reference_for(self._references, to.workspace_id, channel_id, self._app_id)
+        posted: list[tuple[str, list[str]]] = []
+
+        async def logic(context: TurnContext) -> None:
+            posted.append(await channel_posts.start_thread(connector_of(context), reference, message_activities(message)))
+
+        try:
+            await self._continue(reference, logic)
+        except Unreachable as error:  # the channel can't be reached, not the rep: never give up on them for it
+            raise Rejected(str(error)) from error
+        return SentRef(posted[0][0], tuple(posted[0][1]), str(reference.service_url)).dump()
 
     async def update(self, to: Address, ref: str, message: Message) -> None:
         where = SentRef.load(ref)

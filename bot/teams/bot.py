@@ -13,10 +13,11 @@ import hashlib
 import logging
 from typing import Any
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
+from bot.teams import files
 from bot.teams.activities import PLATFORM, address_of, tenant_of, to_incoming
 from bot.teams.adapter import SentRef, card_activity, edit_cards, message_activities
 from bot.teams.cards import KNOWN_FORMS, form_card
@@ -97,6 +98,11 @@ class FollowThroughBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._run(turn_context)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name == files.CONSENT_INVOKE:
+            return await files.on_consent(turn_context)
+        return await super().on_invoke_activity(turn_context)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         await self._run(turn_context)

@@ -161,6 +161,10 @@ def _input(field: Field, value: FormValue | None) -> dict[str, Any]:
             "style": "expanded" if field.kind == "multi" else "compact",
             "isMultiSelect": field.kind == "multi",
         }
+        if field.kind == "choice" and isinstance(value, str) and value and value not in {o.value for o in field.options}:
+            # A form shown again with errors has the template's options; one chosen from options
+            # made for the person (which rep, which practice) stays chosen.
+            choice["choices"].append({"title": value, "value": value})
         if value:
             choice["value"] = _joined(value)
         return choice

@@ -113,12 +113,13 @@ class Option:
     label: str
 
 
-FieldKind = Literal["choice", "multi", "time", "text"]
+FieldKind = Literal["choice", "multi", "time", "text", "channel"]
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a form. `choice` and `multi` pick from `options`; `time` is HH:MM local."""
+    """One input of a form. `choice` and `multi` pick from `options`; `time` is HH:MM local;
+    `channel` is a team channel (a picker where the platform has one, else typed text)."""
 
     name: str
     label: str

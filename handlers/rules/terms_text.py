@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import time
+from urllib.parse import unquote
 
 from handlers.rules.due_times import DAY_PATTERN, DAY_WORDS, describe_days
+from handlers.rules.reflections import reflection_of
 from handlers.rules.runs import Policy
 
 QUESTION_1 = (
@@ -64,7 +66,7 @@ DEFAULT_TERMS = TermsSpec()
 def describe_followup(spec: TermsSpec) -> str:
     parts = []
     if spec.reflect_on_miss:
-        parts.append("I ask what got in the way")
+        parts.append(f"I ask {reflection_of(spec.reflection).label}")
     if spec.nudge_later:
         parts.append("I nudge you again later that day")
     return " and ".join(parts) if parts else "I leave it with you"
@@ -90,6 +92,41 @@ def describe_wins(spec: TermsSpec, *, to_manager: bool = False) -> str:
     return "wins stay private" if to_manager else "your wins stay between us"
 
 
+def describe_sharing(spec: TermsSpec) -> str:
+    if spec.share_reflections:
+        return "your manager may see them quoted when they hear about a miss or a win"
+    return "they stay between us; your manager never sees them"
+
+
+def channel_label(channel: str) -> str:
+    """A channel as the bot names it: a Slack id as a link Slack renders (`<#C123>`), else `#name`."""
+    if re.fullmatch(r"[CG][A-Z0-9]{6,}", channel):
+        return f"<#{channel}>"
+    return channel if channel.startswith("#") or ":" in channel else f"#{channel}"
+
+
+def describe_kudos(spec: TermsSpec) -> str:
+    if spec.kudos_channel:
+        return f"in your direct messages, and also posted in {channel_label(spec.kudos_channel)}"
+    return "in your direct messages only"
+
+
+def read_channel(text: str) -> str | None:
+    """A team channel as a rep gives it: a Slack channel id or `<#C123|name>` mention, a Teams
+    channel id or a pasted "Get link to channel" address, or a `#name`; None for none."""
+    raw = text.strip()
+    if not raw or raw.lower() in ("none", "no", "-", "dm", "dm only", "skip"):
+        return None
+    if mention := re.fullmatch(r"<#([A-Z0-9]+)(?:\|[^>]*)?>", raw):
+        return mention.group(1)
+    if link := re.search(r"/l/channel/([^/?#\s]+)", raw):
+        return unquote(link.group(1))[:200]
+    found = re.search(r"#([\w.-]{1,80})", raw)
+    if found and not raw.startswith("19:"):
+        return "#" + found.group(1).lower()
+    return raw[:200] if re.fullmatch(r"[\w:@.#-]{1,200}", raw) else None
+
+
 def describe(spec: TermsSpec) -> str:
     """The terms in plain words, second person, as the rep reads them."""
     lines = [
@@ -101,6 +138,9 @@ def describe(spec: TermsSpec) -> str:
            else "no answer by the end of the day is not counted as a miss."),
         f"• Wins: {describe_wins(spec)}.",
     ]
+    if spec.reflect_on_miss:
+        lines.append(f"• Your answers after a No: {describe_sharing(spec)}.")
+    lines.append(f"• Kudos from your manager: {describe_kudos(spec)}.")
     if spec.support_words:
         lines.append(f"• In your words, how to support you: “{spec.support_words}”")
     if spec.followup_words:
@@ -183,6 +223,26 @@ def _asks_for_nudge(low: str) -> bool:
         if asked and _LATER.search(line, asked.end()):
             return True
     return False
+
+
+def read_sharing(text: str) -> bool | None:
+    """Whether the rep's own words let their answers after a No be quoted to their manager."""
+    low = text.lower()
+    if re.search(r"\b(keep|leave)\s+(my\s+)?(answers|reflections|reasons|notes)\s+(private|between us|to myself)\b", low) or \
+            re.search(r"\b(don'?t|do not|never)\s+(share|quote|show|pass on)\s+(my\s+)?(answers|reflections|reasons|notes)\b", low):
+        return False
+    if re.search(r"\b(share|quote|show)\s+(my\s+)?(answers|reflections|reasons|notes)\b", low):
+        return True
+    return None
+
+
+def read_kudos_channel(text: str) -> str | None:
+    """A team channel the rep's own words name for kudos ("post kudos in #wins")."""
+    low = text.lower()
+    if not re.search(r"\b(kudos|shout-?outs?|praise)\b", low):
+        return None
+    found = re.search(r"(<#[A-Z0-9]+(?:\|[^>]*)?>|#[\w.-]{1,80})", text)
+    return read_channel(found.group(1)) if found else None
 
 
 def read_threshold(text: str) -> tuple[bool, int | None]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CheckIn, Commitment, Prompt
-from storage.states import CheckInStatus
+from storage.states import CheckInStatus, CommitmentStatus
 
 
 class CheckIns:
@@ -30,6 +30,47 @@ class CheckIns:
 
     def add(self, checkin: CheckIn) -> None:
         self._s.add(checkin)
+
+    async def add_many(self, checkins: Sequence[CheckIn]) -> None:
+        """Insert several new check-ins in one batched statement and set their ids; they stay
+        outside the session (read them back to change them)."""
+        if not checkins:
+            return
+        inserted = await self._s.execute(
+            insert(CheckIn).returning(CheckIn.id, CheckIn.commitment_id, CheckIn.period), _values(checkins)
+        )
+        # Rows come back in any order (SQLite batches an INSERT only unordered): match by the unique key.
+        ids = {(commitment_id, period): checkin_id for checkin_id, commitment_id, period in inserted.all()}
+        for checkin in checkins:
+            checkin.id = ids[(checkin.commitment_id, checkin.period)]
+
+    async def taken_periods(self, wanted: Collection[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these (commitment id, period) pairs already have a check-in, in one query."""
+        if not wanted:
+            return set()
+        rows = await self._s.execute(
+            select(CheckIn.commitment_id, CheckIn.period).where(
+                CheckIn.commitment_id.in_(list({commitment_id for commitment_id, _ in wanted})),
+                CheckIn.period.in_(list({period for _, period in wanted})),
+            )
+        )
+        return {(commitment_id, period) for commitment_id, period in rows.all()} & set(wanted)
+
+    async def commitments_to_ask(self, person_ids: Collection[int], created_by: datetime) -> list[Commitment]:
+        """The active commitments of several people that existed at `created_by`, in one query,
+        by person and number (the candidates of a check-in pass)."""
+        if not person_ids:
+            return []
+        rows = await self._s.scalars(
+            select(Commitment)
+            .where(
+                Commitment.person_id.in_(list(person_ids)),
+                Commitment.status == CommitmentStatus.ACTIVE,
+                Commitment.created_at <= created_by,
+            )
+            .order_by(Commitment.person_id, Commitment.seq)
+        )
+        return list(rows)
 
     async def of_prompt(self, prompt_id: int) -> list[tuple[CheckIn, Commitment]]:
         """The check-ins one prompt asks about, with their commitments, by commitment number."""
@@ -194,3 +235,34 @@ class Prompts:
         self._s.add(prompt)
         await self._s.flush()
         return prompt
+
+    async def add_many(self, prompts: Sequence[Prompt]) -> None:
+        """Insert several new prompts in one batched statement and set their ids; they stay
+        outside the session (read them back to change them)."""
+        if not prompts:
+            return
+        inserted = await self._s.execute(
+            insert(Prompt).returning(Prompt.id, Prompt.person_id, Prompt.slot_at), _values(prompts)
+        )
+        # Rows come back in any order (SQLite batches an INSERT only unordered): match by the unique key.
+        ids = {(person_id, slot): prompt_id for prompt_id, person_id, slot in inserted.all()}
+        for prompt in prompts:
+            prompt.id = ids[(prompt.person_id, prompt.slot_at)]
+
+    async def taken_slots(self, wanted: Collection[tuple[int, datetime]]) -> set[tuple[int, datetime]]:
+        """Which of these (person id, slot) pairs already have a prompt, in one query."""
+        if not wanted:
+            return set()
+        rows = await self._s.execute(
+            select(Prompt.person_id, Prompt.slot_at).where(
+                Prompt.person_id.in_(list({person_id for person_id, _ in wanted})),
+                Prompt.slot_at.in_(list({slot for _, slot in wanted})),
+            )
+        )
+        return {(person_id, slot) for person_id, slot in rows.all()} & set(wanted)
+
+
+
+def _values(rows: Sequence[CheckIn | Prompt]) -> list[dict[str, object]]:
+    """The attributes transient rows were built with, as INSERT parameters."""
+    return [{key: value for key, value in vars(row).items() if not key.startswith("_")} for row in rows]

@@ -1,5 +1,5 @@
-"""The outbox: messages queued in the transaction that caused them, and the dispatcher's
-leases on them.
+"""The outbox: messages queued in the transaction that caused them, and the rules by which a
+dispatcher may lease them (the leases themselves: storage/repositories/outbox_leases.py).
 
 **Leases, fenced by the claim token.** A claim turns rows `pending -> sending` under a fresh
 `claim_token` and a `lease_until`, which the holder renews while it sends (`renew`,
@@ -27,27 +27,21 @@ SKIP LOCKED` and leaving for the next pass a recipient with a row another transa
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     DateTime,
-    Result,
-    Select,
     and_,
     exists,
     func,
+    insert,
     or_,
     select,
-    update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import Outbox, Person
@@ -97,6 +91,27 @@ class OutboxRows:
         await self._s.flush()
         return row
 
+    async def enqueue_sends(
+        self, sends: Sequence[tuple[Person, str, str | None, str]], now: datetime
+    ) -> int:
+        """Queue several plain sends at once, each (recipient, message JSON, message key, dedupe
+        key), due `now`, as `enqueue` would one by one: a dedupe key already queued adds nothing.
+        One query and one batched insert; returns how many were added."""
+        keys = [dedupe for _, _, _, dedupe in sends]
+        queued = set(await self._s.scalars(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys)))) if keys else set()
+        rows = [
+            dict(
+                recipient_id=to.id, platform=to.platform, workspace_id=to.workspace_id,
+                operation=OutboxOperation.SEND, message_json=message_json, message_key=message_key,
+                dedupe_key=dedupe, status=OutboxStatus.PENDING, not_before=now, attempts=0, created_at=now,
+            )
+            for to, message_json, message_key, dedupe in sends
+            if dedupe not in queued
+        ]
+        if rows:
+            await self._s.execute(insert(Outbox), rows)
+        return len(rows)
+
     async def sent_ref(self, message_key: str) -> str | None:
         """The platform's reference for the message sent under `message_key` (to edit it in place)."""
         return await self._s.scalar(
@@ -137,7 +152,8 @@ def _claimable(o: type[Outbox], now: datetime, db_now: ColumnElement[Any]) -> Co
 
 def _eligible(o: type[Outbox], platforms: list[str], now: datetime, db_now: ColumnElement[Any]) -> ColumnElement[bool]:
     """`o` may be claimed now: claimable, its recipient not held by a live lease, and no earlier
-    row to the same person waiting out a retry."""
+    row to the same person waiting out a retry (one that was tried: it has attempts or an
+    error; a 429 leaves the attempts alone)."""
     other = aliased(Outbox)
     return and_(
         o.platform.in_(platforms),
@@ -146,157 +162,10 @@ def _eligible(o: type[Outbox], platforms: list[str], now: datetime, db_now: Colu
             other.recipient_id == o.recipient_id,
             or_(
                 (other.status == OutboxStatus.SENDING) & (other.lease_until >= db_now),
-                (other.id < o.id) & (other.status == OutboxStatus.PENDING) & (other.attempts > 0) & (other.not_before > now),
+                (other.id < o.id) & (other.status == OutboxStatus.PENDING) & (other.not_before > now)
+                & ((other.attempts > 0) | other.last_error.is_not(None)),
             ),
         ),
     )
 
 
-def _rowcount(result: Result[Any]) -> int:
-    return cast(CursorResult[Any], result).rowcount
-
-
-@dataclass(frozen=True)
-class SendTarget:
-    """Whom a held row goes to, and for an edit, where the original message lives."""
-
-    person: Person | None
-    ref: str | None
-
-
-class OutboxClaims:
-    """The dispatcher's side of the outbox: each call is its own short transaction. `lease` is
-    how long a claim holds a row unless the caller says otherwise."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], lease: timedelta) -> None:
-        self._sessions = sessions
-        self.lease = lease
-
-    async def claim(
-        self, platforms: Sequence[str], now: datetime, limit: int, *, lease: timedelta | None = None
-    ) -> list[Outbox]:
-        """Lease the due rows of up to `limit` recipients, all of a recipient's or none, under
-        one new claim token; returns them in queue order."""
-        token = uuid.uuid4().hex
-        async with self._sessions() as s, s.begin():
-            db_now = _db_time(s)
-            o, r = aliased(Outbox), aliased(Outbox)
-            recipients = (
-                select(r.recipient_id).where(_eligible(r, list(platforms), now, db_now))
-                .group_by(r.recipient_id).order_by(func.min(r.id)).limit(limit)
-            )
-            wanted = select(o.id, o.recipient_id).where(_eligible(o, list(platforms), now, db_now), o.recipient_id.in_(recipients))
-            ids: Select[int] | list[int] = wanted.with_only_columns(o.id)
-            if s.get_bind().dialect.name != "sqlite":
-                ids = await self._lock_whole_recipients(s, wanted, now)
-            lease_until = _db_time(s, lease or self.lease)
-            await s.execute(
-                update(Outbox).where(Outbox.id.in_(ids))
-                .values(status=OutboxStatus.SENDING, claim_token=token, claimed_at=db_now, lease_until=lease_until)
-                .execution_options(synchronize_session=False)
-            )
-            return list(await s.scalars(select(Outbox).where(Outbox.claim_token == token).order_by(Outbox.id)))
-
-    async def _lock_whole_recipients(self, s: AsyncSession, wanted: Select[int, int], now: datetime) -> list[int]:
-        """PostgreSQL: under the claim lock, lock the wanted rows (skipping rows another
-        transaction holds) and keep the recipients whose rows were all locked."""
-        await s.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
-        by_recipient: dict[int, set[int]] = defaultdict(set)
-        for row_id, recipient_id in (await s.execute(wanted)).all():
-            by_recipient[recipient_id].add(row_id)
-        if not by_recipient:
-            return []
-        o = aliased(Outbox)
-        locked = set(
-            await s.scalars(
-                select(o.id)
-                .where(o.id.in_([i for rows in by_recipient.values() for i in rows]), _claimable(o, now, _db_time(s)))
-                .with_for_update(of=o, skip_locked=True)
-            )
-        )
-        return sorted(i for rows in by_recipient.values() if rows <= locked for i in rows)
-
-    async def renew(self, token: str, lease: timedelta | None = None) -> int:
-        """Extend the lease on every row still held under `token`; returns how many that is."""
-        async with self._sessions() as s, s.begin():
-            result = await s.execute(
-                update(Outbox)
-                .where(Outbox.claim_token == token, Outbox.status == OutboxStatus.SENDING)
-                .values(lease_until=_db_time(s, lease or self.lease))
-            )
-            return _rowcount(result)
-
-    async def begin_send(self, row: Outbox, lease: timedelta | None = None) -> SendTarget | None:
-        """Just before sending: renew the row's lease and say where it goes; None if the lease
-        was lost (another dispatcher has the row now: don't send it)."""
-        async with self._sessions() as s, s.begin():
-            result = await s.execute(update(Outbox).where(_held(row)).values(lease_until=_db_time(s, lease or self.lease)))
-            if _rowcount(result) != 1:
-                return None
-            person = await s.get(Person, row.recipient_id)
-            ref = None
-            if row.operation == OutboxOperation.UPDATE and row.message_key:
-                ref = await OutboxRows(s).sent_ref(row.message_key)
-            return SendTarget(person, ref)
-
-    async def release(self, row: Outbox) -> bool:
-        """Give a held row back untouched (an earlier message to the same person must go first)."""
-        return await self._set(row, status=OutboxStatus.PENDING, claim_token=None, claimed_at=None, lease_until=None)
-
-    async def retry_later(self, row: Outbox, *, attempts: int, not_before: datetime, error: str) -> bool:
-        return await self._set(
-            row, status=OutboxStatus.PENDING, attempts=attempts, last_error=error[:2000],
-            not_before=not_before, claim_token=None, claimed_at=None, lease_until=None,
-        )
-
-    async def finish(
-        self, row: Outbox, status: OutboxStatus, *, now: datetime, error: str | None = None,
-        platform_ref: str | None = None, attempts: int | None = None,
-    ) -> bool:
-        values: dict[str, object] = {"status": status, "claim_token": None, "lease_until": None}
-        if status == OutboxStatus.SENT:
-            values.update(sent_at=now, platform_ref=platform_ref, attempts=row.attempts + 1)
-        if error is not None:
-            values["last_error"] = error[:2000]
-        if attempts is not None:
-            values["attempts"] = attempts
-        return await self._set(row, **values)
-
-    async def give_up_on_recipient(self, row: Outbox, error: str, now: datetime) -> bool:
-        """The recipient can't be reached: if the row is still held, mark the person so, the row
-        dead, and queue its fallback message (once) if it has one, all in one transaction."""
-        async with self._sessions() as s, s.begin():
-            result = await s.execute(
-                update(Outbox).where(_held(row))
-                .values(status=OutboxStatus.DEAD, claim_token=None, lease_until=None, last_error=error[:2000])
-            )
-            if _rowcount(result) != 1:
-                return False
-            await s.execute(update(Person).where(Person.id == row.recipient_id).values(reachable=False))
-            if row.fallback_recipient_id is None or row.fallback_message_json is None:
-                return True
-            fallback = await s.get(Person, row.fallback_recipient_id)
-            if fallback is not None:
-                await OutboxRows(s).enqueue(fallback, row.fallback_message_json, now, dedupe_key=f"fallback:{row.id}")
-            return True
-
-    async def soonest_pending(self, platforms: Sequence[str]) -> datetime | None:
-        async with self._sessions() as s:
-            return await s.scalar(
-                select(Outbox.not_before)
-                .where(Outbox.status == OutboxStatus.PENDING, Outbox.platform.in_(list(platforms)))
-                .order_by(Outbox.not_before)
-                .limit(1)
-            )
-
-    async def _set(self, row: Outbox, **values: object) -> bool:
-        """Record an outcome for a held row; False (and nothing changed) if the lease was lost."""
-        async with self._sessions() as s, s.begin():
-            return _rowcount(await s.execute(update(Outbox).where(_held(row)).values(**values))) == 1
-
-
-def _held(row: Outbox) -> ColumnElement[bool]:
-    """The fence: this row, still under the claim it was handed out with."""
-    if row.claim_token is None:
-        raise ValueError(f"outbox row {row.id} was not claimed")
-    return and_(Outbox.id == row.id, Outbox.claim_token == row.claim_token, Outbox.status == OutboxStatus.SENDING)

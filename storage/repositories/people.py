@@ -3,7 +3,7 @@ turns, and the indexed "who is due" queries for check-ins and digests."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
@@ -100,6 +100,52 @@ class People:
             .limit(limit)
         )
         return [(person_id, at) for person_id, at in rows if at is not None]
+
+    async def lock_due_for_checkin(
+        self, now: datetime, limit: int, *, among: Collection[int] | None = None, skip: Collection[int] = ()
+    ) -> list[tuple[Person, Terms | None]]:
+        """Up to `limit` people whose next check-in is at or before `now` (soonest first; only
+        `among` these ids when given; never `skip`), each with their latest terms (None: never
+        chosen), in one indexed query. On PostgreSQL their rows stay locked until the transaction
+        ends and rows another transaction holds are skipped (`FOR UPDATE SKIP LOCKED`); SQLite has
+        one writer, and `move_next_checkins` claims there."""
+        newer = aliased(Terms)
+        latest_version = (
+            select(func.max(newer.version)).where(newer.person_id == Person.id).correlate(Person).scalar_subquery()
+        )
+        query = (
+            select(Person, Terms)
+            .outerjoin(Terms, and_(Terms.person_id == Person.id, Terms.version == latest_version))
+            .where(Person.next_checkin_at.is_not(None), Person.next_checkin_at <= now)
+        )
+        if among is not None:
+            query = query.where(Person.id.in_(list(among)))
+        if skip:
+            query = query.where(Person.id.not_in(list(skip)))
+        rows = await self._s.execute(
+            query.order_by(Person.next_checkin_at, Person.id).limit(limit).with_for_update(of=Person, skip_locked=True)
+        )
+        return [(person, terms) for person, terms in rows.all()]
+
+    async def move_next_checkins(self, moves: Sequence[tuple[int, datetime, datetime | None]]) -> set[int]:
+        """Atomically move several people's next check-in, each (id, expected, new) from `expected`
+        to `new`; returns the ids moved (absent: someone else moved it first). One statement per
+        distinct (expected, new) pair: people due together mostly share one."""
+        groups: dict[tuple[datetime, datetime | None], list[int]] = {}
+        for person_id, expected, new in moves:
+            groups.setdefault((expected, new), []).append(person_id)
+        moved: set[int] = set()
+        for (expected, new), ids in groups.items():
+            moved.update(
+                await self._s.scalars(
+                    update(Person)
+                    .where(Person.id.in_(ids), Person.next_checkin_at == expected)
+                    .values(next_checkin_at=new)
+                    .returning(Person.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        return moved
 
     async def due_for_digest(self, now: datetime, limit: int) -> list[tuple[int, datetime]]:
         rows = await self._s.execute(

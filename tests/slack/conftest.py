@@ -37,3 +37,15 @@ async def slack(tmp_path: Path, fake_slack: FakeSlack) -> AsyncIterator[SlackHar
         yield harness
     finally:
         await harness.stop()
+
+
+@pytest.fixture
+async def slack_small_queue(tmp_path: Path, fake_slack: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """The harness with a work queue of 4 and 2 workers, to fill it with a burst."""
+    harness = SlackHarness(f"sqlite+aiosqlite:///{tmp_path}/small.db", fake_slack, FixedClock(MONDAY_MORNING),
+                           slack_work_queue=4, slack_workers=2)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

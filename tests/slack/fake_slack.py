@@ -10,6 +10,12 @@ view of more than 100 blocks with `invalid_arguments`. It keeps each posted mess
 now reads (`messages`): `chat.update` edits one that exists (else `message_not_found`) and
 `chat.delete` removes it.
 
+Files go up the way Slack takes them now: `files.getUploadURLExternal` hands out a file id
+and an upload URL (on this server), the bytes are POSTed there, and
+`files.completeUploadExternal` shares the files in `channel_id`; a completion naming an id
+it never issued, or one whose bytes never arrived, is refused with `file_not_found`
+(`uploads`, `shared_files(channel)`).
+
 Usage::
 
     fake = FakeSlack()
@@ -17,6 +23,7 @@ Usage::
     fake.add_user("T1", "U1", "Rita", "America/New_York")
     fake.fail("chat.postMessage", status=429, times=3, retry_after=1)
     fake.refuse("chat.update", "message_not_found")   # HTTP 200, ok false
+    FakeSlack(channel_rate=1, workspace_per_minute=600)  # Slack's pacing of chat.postMessage
     ...                                  # point SLACK_API_URL at fake.api_url
     fake.calls_to("chat.postMessage")     # what was sent, in order
     fake.messages[(channel, ts)]          # a message as it reads now (its last params)
@@ -25,8 +32,11 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import socket
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +110,21 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """Posted messages by (channel, ts), as they read now: their last `blocks` and `text`."""
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Files by id from `files.getUploadURLExternal`: `filename`, `length`, and once POSTed to
+    their upload URL, `content` (bytes); once completed, `channel_id` and `initial_comment`."""
+    channel_rate: float | None = None
+    """If set, `chat.postMessage` takes this many messages a second per channel (a burst of
+    `channel_burst`), and answers 429 with Retry-After beyond it, as Slack does."""
+    channel_burst: float = 2.0
+    workspace_per_minute: float | None = None
+    """If set, `chat.postMessage` takes this many messages a minute per workspace (a token bucket
+    holding one second's worth), and answers 429 with Retry-After beyond it."""
+    throttled: int = 0
+    """How many calls the limits above refused."""
+    _buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    response_gate: asyncio.Event | None = None
+    """While set to an unset Event, posts to response URLs wait for it (a slow Slack)."""
     _ts: int = 0
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -142,6 +167,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -176,6 +202,8 @@ class FakeSlack:
         return ws
 
     async def _respond(self, request: web.Request) -> web.Response:
+        if self.response_gate is not None:
+            await self.response_gate.wait()
         params = await request.json()
         error = limits_error(params)
         if error is not None:  # a response_url answers a refusal with HTTP 400 and the error as text
@@ -183,6 +211,46 @@ class FakeSlack:
             return web.Response(status=400, text=error)
         self.calls.append(Call("response_url", params, None, 200))
         return web.Response(text="ok")
+
+    def shared_files(self, channel: str) -> list[dict[str, Any]]:
+        """Files completed into `channel` (`files.completeUploadExternal`), in order."""
+        return [f for f in self.uploads.values() if f.get("channel_id") == channel]
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload URL: takes the file's bytes (raw, or a multipart `file` field) once."""
+        file = self.uploads.get(request.match_info["file_id"])
+        if file is None or "content" in file:
+            return web.Response(status=404, text="upload url not found")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = form.get("file")
+            content = part.file.read() if isinstance(part, web.FileField) else str(part or "").encode()
+        else:
+            content = await request.read()
+        file["content"] = content
+        return web.Response(text=f"OK - {len(content)}")
+
+    def _files_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal and files.completeUploadExternal, as Slack checks them: a
+        filename and a positive length first; then only ids it issued whose bytes arrived."""
+        if method == "files.getUploadURLExternal":
+            length = str(params.get("length") or "")
+            if not params.get("filename") or not length.isdigit() or int(length) <= 0:
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{len(self.uploads) + 1:08d}"
+            self.uploads[file_id] = {"filename": params["filename"], "length": int(length)}
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        try:
+            wanted = json.loads(params.get("files") or "")
+            ids = [str(entry["id"]) for entry in wanted]
+        except (ValueError, TypeError, KeyError):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not ids or any("content" not in self.uploads.get(file_id, {}) for file_id in ids):
+            return {"ok": False, "error": "file_not_found"}
+        for file_id in ids:
+            self.uploads[file_id].update(channel_id=params.get("channel_id"), initial_comment=params.get("initial_comment"))
+        files = [{"id": file_id, "name": self.uploads[file_id]["filename"], "title": self.uploads[file_id]["filename"]} for file_id in ids]
+        return {"ok": True, "files": files}
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -200,9 +268,35 @@ class FakeSlack:
             # `calls_to` never counts it as delivered.
             self.calls.append(Call(method, params, token, failure.status if failure.status != 200 else 400, body))
             return web.json_response(body, status=failure.status, headers=headers)
+        if method == "chat.postMessage" and (wait := self._over_limit(self._team_for(token), str(params.get("channel")))):
+            self.throttled += 1
+            self.calls.append(Call(method, params, token, 429, {"ok": False, "error": "ratelimited"}))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(math.ceil(wait))}
+            )
         status, body = self._answer(method, params, token)
         self.calls.append(Call(method, params, token, status if body.get("ok") else 400, body))
         return web.json_response(body, status=status)
+
+    def _over_limit(self, team: str, channel: str) -> float:
+        """0 if a message to `channel` in `team` is within the limits (and takes its tokens);
+        else the seconds until it would be."""
+        limits = []
+        if self.channel_rate is not None:
+            limits.append((("channel", channel), self.channel_rate, self.channel_burst))
+        if self.workspace_per_minute is not None:
+            rate = self.workspace_per_minute / 60
+            limits.append((("team", team), rate, max(1.0, rate)))
+        now = time.monotonic()
+        levels = {}
+        for key, rate, burst in limits:
+            tokens, then = self._buckets.get(key, (burst, now))
+            levels[key] = min(burst, tokens + (now - then) * rate)
+            if levels[key] < 1:
+                return (1 - levels[key]) / rate
+        for key, _, _ in limits:
+            self._buckets[key] = (levels[key] - 1, now)
+        return 0.0
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
         team = self._team_for(token)
@@ -216,6 +310,8 @@ class FakeSlack:
         if method == "users.list":
             members = [u for (t, _), u in self.users.items() if t == team]
             return 200, {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
+            return 200, self._files_answer(method, params)
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
         if method in MESSAGE_METHODS and (error := limits_error(params)) is not None:

@@ -2,7 +2,7 @@
 
 It is the `serviceUrl` of every activity the tests send, so botbuilder's own connector
 client talks to it for replies, proactive sends, card updates and new conversations. It
-records every call (`/v3/conversations` and `/v3/conversations/{id}/activities[/{id}]`,
+records every call (`/v3/conversations`, a new thread in a channel included, and `/v3/conversations/{id}/activities[/{id}]`,
 POST, PUT and DELETE, and the member look-up `GET /v3/conversations/{id}/members/{user id}`)
 and answers an error on demand: `fail(...)` queues, for one conversation (or for
 conversation creation), a status such as 429 with Retry-After or 403 with
@@ -12,11 +12,16 @@ Like the real service, it refuses an activity whose JSON is over `MAX_ACTIVITY_B
 with 413 `RequestEntityTooLarge`, so tests prove the bot's cards stay within Teams' size
 limit, and it keeps each activity as it now reads (`activities`): a PUT must name one that
 exists (else 404 `ActivityNotFoundInConversation`) and a DELETE removes it.
+
+Files reach a person the Teams way: after they accept a file consent card, the bot PUTs the
+bytes to the upload URL of `upload_info(name)` (served here, kept in `files`).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +33,9 @@ MAX_ACTIVITY_BYTES = 28_000
 
 CREATE = "<create>"
 """The key `fail` uses for `POST /v3/conversations` (starting a conversation)."""
+
+UPLOAD = "<upload>"
+"""The conversation id file uploads are recorded under (they belong to no conversation)."""
 
 
 @dataclass
@@ -42,7 +50,7 @@ class Call:
 
     @property
     def card(self) -> dict[str, Any] | None:
-        attachments = self.body.get("attachments") or []
+        attachments = self.body.get("attachments") or (self.body.get("activity") or {}).get("attachments") or []
         return attachments[0]["content"] if attachments else None
 
     @property
@@ -98,6 +106,16 @@ class FakeConnector:
     """Display names by user id, for `GET /v3/conversations/{id}/members/{user id}`."""
     activities: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """Activities posted by the bot, by (conversation id, activity id), as they read now."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Files the bot PUT to an upload URL from `upload_info` (the person's OneDrive), by name."""
+    conversation_rate: float | None = None
+    """If set, a new activity (POST) is taken at this many a second per conversation (Teams: 7),
+    and 429 with Retry-After beyond it (a token bucket holding one second's worth)."""
+    tenant_rate: float | None = None
+    """If set, the same per tenant (the activity's conversation tenant; Teams: 50 a second per app)."""
+    throttled: int = 0
+    """How many calls the limits above refused."""
+    _buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
 
     def fail(
         self, conversation_id: str, status: int, code: str = "", retry_after: str | None = None, times: int = 1, after: int = 0,
@@ -118,6 +136,7 @@ class FakeConnector:
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._activity)
         app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", self._delete)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_put("/onedrive/upload/{name}", self._upload)
         return app
 
     def _failure(self, key: str) -> Failure | None:
@@ -133,6 +152,14 @@ class FakeConnector:
         if failure is not None:
             self.calls.append(Call("POST", request.path, None, None, body, failure.status))
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id")
+        if channel and body.get("isGroup") and isinstance(body.get("activity"), dict):
+            # A new thread in a channel: its conversation id is the channel's plus the first message's.
+            activity_id = f"act-{next(self._ids)}"
+            thread = f"{channel};messageid={activity_id}"
+            self.calls.append(Call("POST", request.path, None, None, body, 201, thread))
+            self.activities[(thread, activity_id)] = body["activity"]
+            return web.json_response({"id": thread, "activityId": activity_id, "serviceUrl": self.url}, status=201)
         conversation_id = f"a:new-{next(self._ids)}"
         self.calls.append(Call("POST", request.path, None, None, body, 201, conversation_id))
         return web.json_response({"id": conversation_id, "serviceUrl": self.url}, status=201)
@@ -145,6 +172,9 @@ class FakeConnector:
         failure = self._failure(conversation_id)
         if failure is None and len(raw) > MAX_ACTIVITY_BYTES:
             failure = Failure(413, {"error": {"code": "RequestEntityTooLarge", "message": f"activity of {len(raw)} bytes"}}, {})
+        if failure is None and request.method == "POST" and (wait := self._over_limit(conversation_id, body)):
+            self.throttled += 1
+            failure = Failure(429, {"error": {"code": "Throttled", "message": "too many requests"}}, {"Retry-After": str(math.ceil(wait))})
         if failure is None and request.method == "PUT" and (conversation_id, str(activity_id)) not in self.activities:
             failure = Failure(404, {"error": {"code": "ActivityNotFoundInConversation", "message": "no such activity"}}, {})
         if failure is not None:
@@ -154,6 +184,23 @@ class FakeConnector:
         self.calls.append(Call(request.method, request.path, conversation_id, activity_id, body, 200, answered))
         self.activities[(conversation_id, str(answered))] = body
         return web.json_response({"id": answered}, status=200)
+
+    def _over_limit(self, conversation_id: str, body: dict[str, Any]) -> float:
+        """0 if a new activity is within the limits (and takes its tokens); else the seconds until it would be."""
+        conversation = body.get("conversation") or {}
+        tenant = str(conversation.get("tenantId") or conversation.get("tenantID")  # botbuilder writes tenantID
+                     or ((body.get("channelData") or {}).get("tenant") or {}).get("id") or "")
+        limits = [(key, rate) for key, rate in ((("c", conversation_id), self.conversation_rate), (("t", tenant), self.tenant_rate)) if rate]
+        now = time.monotonic()
+        levels = {}
+        for key, rate in limits:
+            tokens, then = self._buckets.get(key, (rate, now))
+            levels[key] = min(rate, tokens + (now - then) * rate)
+            if levels[key] < 1:
+                return (1 - levels[key]) / rate
+        for key, _ in limits:
+            self._buckets[key] = (levels[key] - 1, now)
+        return 0.0
 
     async def _delete(self, request: web.Request) -> web.Response:
         conversation_id, activity_id = request.match_info["conversation"], request.match_info["activity"]
@@ -171,6 +218,27 @@ class FakeConnector:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation", "message": "no such member"}}, status=404)
         return web.json_response({"id": member, "name": self.names[member], "aadObjectId": f"aad-{member}"})
 
+    def upload_info(self, name: str) -> dict[str, Any]:
+        """What Teams puts in a `fileConsent/invoke` when the person accepts a file named `name`:
+        an upload URL (here) and where the file will live."""
+        return {
+            "name": name, "uploadUrl": f"{self.url}onedrive/upload/{name}",
+            "contentUrl": f"https://example.invalid/personal/Documents/Applications/{name}",
+            "uniqueId": f"unique-{name}", "fileType": name.rpartition(".")[2],
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The OneDrive upload session: the whole file in one PUT, with a Content-Range that
+        matches it (`bytes 0-{n-1}/{n}`), as a bot's upload of a small file is."""
+        name, content = request.match_info["name"], await request.read()
+        expected = f"bytes 0-{len(content) - 1}/{len(content)}"
+        status = 201 if content and request.headers.get("Content-Range") == expected else 400
+        self.calls.append(Call("PUT", request.path, UPLOAD, None, {"bytes": len(content)}, status))
+        if status == 201:
+            self.files[name] = content
+            return web.json_response({"id": f"unique-{name}", "name": name, "size": len(content)}, status=201)
+        return web.json_response({"error": {"code": "invalidRange", "message": "Content-Range does not match"}}, status=400)
+
     # ------------------------------------------------------------------ queries
 
     def posts(self, conversation_id: str, *, ok: bool = True) -> list[Call]:
@@ -183,6 +251,15 @@ class FakeConnector:
     def puts(self, conversation_id: str) -> list[Call]:
         """Card updates in a conversation, in order."""
         return [c for c in self.calls if c.method == "PUT" and c.conversation_id == conversation_id and c.status < 300]
+
+    def channel_posts(self, channel_id: str | None = None) -> list[Call]:
+        """Threads the bot started in a channel (`channel_id`, or any), in order; each call's
+        `card` is the first activity's."""
+        return [
+            c for c in self.calls
+            if c.conversation_id is None and c.status < 300 and c.body.get("isGroup")
+            and (channel_id is None or (c.body.get("channelData") or {}).get("channel", {}).get("id") == channel_id)
+        ]
 
     def creates(self) -> list[Call]:
         return [c for c in self.calls if c.conversation_id is None]

@@ -1,0 +1,238 @@
+"""Benchmark: a fan-out at the platform's real limit, which the bot is not told.
+
+N people, one check-in each, queued due now, sent by the real dispatcher (scheduled by the
+real runner: scheduler/runner.py) through the real adapter to a fake platform on 127.0.0.1
+that enforces its limits and answers 429 with Retry-After beyond them:
+
+- Slack (bot/slack/adapter.py, an AsyncWebClient pointed at the fake): 1 message a second per
+  channel, L messages a minute per workspace. The bot starts from SLACK_WORKSPACE_RATE's
+  default and has to find L.
+- Teams (bot/teams/adapter.py through botbuilder's connector client): 7 a second per
+  conversation, T a second per tenant (Teams: 50). The bot starts from TEAMS_TENANT_RATE's
+  default.
+
+For one workspace and for ten in parallel (each with its own limit) it prints the time to
+deliver all, the theoretical minimum (N / limit), their ratio (target: at most 1.1), the
+messages lost (target 0) and duplicated (target 0), the 429s the fake answered and the rate
+the bot settled on. A throwaway SQLite file holds the outbox unless --database-url says
+otherwise. The machine may be shared: the figures are only as quiet as it is.
+
+    .venv/bin/python benchmarks/fanout.py            # N=2,000, L=600/min: about 200 s, then the rest
+    .venv/bin/python benchmarks/fanout.py --quick    # CI-size: minimum 20 s each
+    .venv/bin/python benchmarks/fanout.py --only slack-1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiohttp import web  # noqa: E402
+from botbuilder.integration.aiohttp import (  # noqa: E402
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference  # noqa: E402
+
+from benchmarks.fanout_world import queue_fanout, watch  # noqa: E402
+from bot.slack.adapter import SlackChat  # noqa: E402
+from bot.slack.web import Directory, make_client  # noqa: E402
+from bot.teams.adapter import TeamsChat  # noqa: E402
+from bot.teams.platform import bot_framework_config  # noqa: E402
+from bot.teams.references import References  # noqa: E402
+from handlers.contract.messages import Address  # noqa: E402
+from handlers.contract.ports import ChatAdapter, SystemClock  # noqa: E402
+from scheduler.dispatcher import Dispatcher  # noqa: E402
+from scheduler.pacing import BACK_OFF  # noqa: E402
+from scheduler.runner import build_scheduler  # noqa: E402
+from settings import Settings  # noqa: E402
+from storage.db import make_engine, make_sessionmaker  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.repositories.conversation_refs import ConversationRefs  # noqa: E402
+from storage.store import Store  # noqa: E402
+from tests.slack.fake_slack import FakeSlack, free_port  # noqa: E402
+from tests.teams.fake_connector import FakeConnector  # noqa: E402
+
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    platform: str
+    workspaces: int
+    per_workspace: int
+    limit_per_second: float
+    """Slack: L/60 per workspace; Teams: per tenant."""
+
+
+@dataclass
+class Outcome:
+    seconds: dict[str, float]
+    delivered: Counter[str]
+    throttled: int
+    rates: dict[str, float]
+    """The pace at the end (it probes upward slowly after each 429)."""
+    refused: dict[str, float | None]
+    """The rate that went out when the last 429 came."""
+
+
+def scenarios(quick: bool) -> list[Scenario]:
+    if quick:
+        return [
+            Scenario("slack-1", "slack", 1, 200, 600 / 60),
+            Scenario("slack-10", "slack", 10, 150, 450 / 60),
+            Scenario("teams-1", "teams", 1, 500, 25.0),
+            Scenario("teams-10", "teams", 10, 100, 5.0),
+        ]
+    return [
+        Scenario("slack-1", "slack", 1, 2000, 600 / 60),
+        Scenario("slack-10", "slack", 10, 600, 600 / 60),
+        Scenario("teams-1", "teams", 1, 2000, 50.0),
+        Scenario("teams-10", "teams", 10, 500, 25.0),
+    ]
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}/"
+
+
+async def run(scenario: Scenario, url: str) -> Outcome:
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    store = Store(sessions)
+    clock = SystemClock()
+    workspaces = [f"W{scenario.name.replace('-', '')}n{w}" for w in range(scenario.workspaces)]
+    for workspace in workspaces:
+        await queue_fanout(sessions, scenario.platform, workspace, scenario.per_workspace, clock.now())
+    builder = slack_world if scenario.platform == "slack" else teams_world
+    adapter, delivered, throttled, close = await builder(scenario, workspaces, store)
+    dispatcher = Dispatcher(store, {scenario.platform: adapter}, clock, SETTINGS.outbox_concurrency)
+    scheduler = build_scheduler(store, dispatcher, clock)
+    minimum = scenario.per_workspace / scenario.limit_per_second
+    try:
+        scheduler.start()
+        seconds = await watch(sessions, workspaces, timeout=minimum * 3 + 30)
+    finally:
+        scheduler.shutdown(wait=False)
+        await close()
+        await engine.dispose()
+    paces = {w: dispatcher.pacing.pace(scenario.platform, w) for w in workspaces}
+    rates = {w: pace.rate for w, pace in paces.items()}
+    refused = {w: pace.refused for w, pace in paces.items()}
+    return Outcome(seconds, delivered(), throttled(), rates, refused)
+
+
+Built = tuple[ChatAdapter, Callable[[], Counter[str]], Callable[[], int], Callable[[], Any]]
+
+
+async def slack_world(scenario: Scenario, workspaces: list[str], store: Store) -> Built:
+    fake = FakeSlack(channel_rate=1.0, workspace_per_minute=scenario.limit_per_second * 60)
+    for workspace in workspaces:
+        fake.tokens[f"xoxb-{workspace}"] = workspace
+    await fake.start()
+    client = make_client(fake.api_url)
+
+    async def token_for(team: str) -> str | None:
+        return f"xoxb-{team}"
+
+    adapter = SlackChat(
+        client, Directory(client, token_for), workspace_rate=SETTINGS.slack_workspace_rate, channel_rate=SETTINGS.slack_channel_rate,
+    )
+
+    def delivered() -> Counter[str]:
+        return Counter(str(c.params["channel"]) + "|" + str(c.params.get("text")) for c in fake.calls_to("chat.postMessage"))
+
+    async def close() -> None:
+        if client.session is not None:
+            await client.session.close()
+        await fake.stop()
+
+    return adapter, delivered, lambda: fake.throttled, close
+
+
+async def teams_world(scenario: Scenario, workspaces: list[str], store: Store) -> Built:
+    fake = FakeConnector(conversation_rate=7.0, tenant_rate=scenario.limit_per_second)
+    runner, fake.url = await serve(fake.app())
+    references = References(ConversationRefs(store.sessions))
+    now = datetime.now(UTC)
+    for workspace in workspaces:
+        for i in range(scenario.per_workspace):
+            user = f"U{workspace}x{i}"
+            reference = ConversationReference(
+                bot=ChannelAccount(id="28:bot", name="Follow-Through"), user=ChannelAccount(id=user, name=f"Rep {i}"),
+                conversation=ConversationAccount(id=f"a:{user}", tenant_id=workspace, conversation_type="personal"),
+                channel_id="msteams", service_url=fake.url,
+            )
+            await references.save(Address("teams", workspace, user), reference, now)
+    settings = Settings(_env_file=None, teams_enabled=True, microsoft_app_id=None)  # type: ignore[call-arg]
+    cloud = CloudAdapter(ConfigurationBotFrameworkAuthentication(bot_framework_config(settings)))
+    adapter = TeamsChat(cloud, references, SystemClock(), "", settings.teams_tenant_rate, settings.teams_conversation_rate)
+
+    def delivered() -> Counter[str]:
+        return Counter(
+            f"{c.conversation_id}|{c.text or c.body.get('text')}" for c in fake.calls if c.method == "POST" and c.status == 200
+        )
+
+    async def close() -> None:
+        await runner.cleanup()
+
+    return adapter, delivered, lambda: fake.throttled, close
+
+
+def report(scenario: Scenario, outcome: Outcome) -> bool:
+    minimum = scenario.per_workspace / scenario.limit_per_second
+    expected = scenario.workspaces * scenario.per_workspace
+    duplicated = sum(n - 1 for n in outcome.delivered.values() if n > 1)
+    lost = expected - len(outcome.delivered)
+    unit = "/min" if scenario.platform == "slack" else "/s"
+    limit = scenario.limit_per_second * (60 if scenario.platform == "slack" else 1)
+    print(f"\n{scenario.name}: {scenario.workspaces} workspace(s) x {scenario.per_workspace} messages, limit {limit:g}{unit} each")
+    worst = 0.0
+    for workspace in sorted(outcome.rates):
+        took = outcome.seconds.get(workspace)
+        ratio = took / minimum if took is not None else float("inf")
+        worst = max(worst, ratio)
+        shown = f"{took:7.1f} s" if took is not None else "   unfinished"
+        refused = outcome.refused[workspace]
+        print(f"  {workspace:>14}: delivered all in {shown}, minimum {minimum:6.1f} s, ratio {ratio:5.3f};"
+              f" last 429 at {refused or 0:6.2f}/s, backed off to {(refused or 0) * BACK_OFF:6.2f}/s,"
+              f" pace at the end {outcome.rates[workspace]:6.2f}/s (limit {scenario.limit_per_second:g}/s)")
+    print(f"  worst ratio {worst:.3f} (target <= 1.1); lost {lost}, duplicated {duplicated} (targets 0); 429s answered {outcome.throttled}")
+    return worst <= 1.1 and lost == 0 and duplicated == 0
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="CI-size runs (about 20 s each)")
+    parser.add_argument("--only", action="append", help="run only these scenarios (slack-1, slack-10, teams-1, teams-10)")
+    parser.add_argument("--database-url", help="an empty database to use instead of a throwaway SQLite file")
+    args = parser.parse_args()
+    ok = True
+    for scenario in scenarios(args.quick):
+        if args.only and scenario.name not in args.only:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            url = args.database_url or f"sqlite+aiosqlite:///{tmp}/fanout.db"
+            await asyncio.to_thread(upgrade, url)
+            ok = report(scenario, await run(scenario, url)) and ok
+    print("\n(figures from a shared machine: noisy)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
