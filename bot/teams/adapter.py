@@ -34,6 +34,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from botframework.connector.aio import ConnectorClient
+from msrest.universal_http.requests import ClientRetryPolicy
 from urllib3.util import Retry
 
 from bot.teams import channel_posts
@@ -113,6 +114,11 @@ class SentRef:
         if not all(isinstance(v, str) and v for v in ids):
             raise Rejected(f"not a Teams message reference: {raw[:80]!r}")
         return cls(conversation_id, tuple(ids), str(service_url or ""))
+
+
+# msrest builds a retry policy for every connector client (one per proactive send), testing 999
+# status codes against this 500-item list: about 3 ms of CPU a send. The same codes, as a set.
+ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 
 
 def without_retries(policy: Retry) -> None:
