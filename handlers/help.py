@@ -14,7 +14,7 @@ HELP = """Here's what I understand:
 • `/accountability holidays DE BY`, `holidays off`: public holidays as days off
 • `/accountability manager @name`: name your accountability partner
 • `/accountability team`, `/accountability digest`: for managers, your reps at a glance
-• `/accountability digest friday 16:00`, `digest off`, `digest on`: when your weekly digest comes
+• `/accountability digest weekly friday 16:00` (or `daily 08:30`, `every 2 weeks monday 9:00`), `digest off`, `digest on`: when your digest comes
 • `/accountability kudos @rep NOTE`: for managers, send a rep kudos (or click "Send kudos" on a win)
 • `/commit @rep TEXT`: for managers, log a commitment from a coaching session for a rep to accept
 • `/accountability coach @rep`: for managers, record a coaching session; its actions go to the rep to accept
