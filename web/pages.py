@@ -4,6 +4,9 @@ shows nothing of it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from aiohttp import web
 from aiohttp_session import get_session
 
@@ -14,6 +17,9 @@ from handlers.dashboard_team import team_view
 from web.security import context, csrf_token, message, page, signed_in
 
 NOT_SIGNED_IN = (401, "Please sign in", "Sign in from the chat: send me /accountability dashboard and open the link I send you.")
+V = TypeVar("V")
+ViewBuilder = Callable[..., Awaitable[V | None]]
+"""`rep_view`, `team_view`, `leader_view`: (store, viewer, id, days, now) -> the view, or None."""
 REFUSED = (403, "Not yours to see", "This page belongs to someone whose data you can't see. Nothing of it is shown.")
 
 
@@ -34,46 +40,43 @@ async def start(request: web.Request) -> web.Response:
     return page(request, "home.html", nav=nav, csrf=csrf, name=person.display_name)
 
 
-async def rep(request: web.Request) -> web.Response:
+async def _view(request: web.Request, build: ViewBuilder[V]) -> V | web.Response:
+    """The page's view for the signed-in viewer, or the page that says why there is none
+    (not signed in; not theirs to see)."""
     viewer = await signed_in(request)
     if viewer is None:
         return message(request, *NOT_SIGNED_IN)
     ctx = context(request)
-    view = await rep_view(ctx.store, viewer, _id(request), period(request.query.get("days")), ctx.clock.now())
-    if view is None:
-        return message(request, *REFUSED)
-    csrf = await csrf_token(await get_session(request))
-    return page(request, "rep.html", view=view, nav=view.nav, csrf=csrf, periods=PERIODS)
+    view = await build(ctx.store, viewer, _id(request), period(request.query.get("days")), ctx.clock.now())
+    return view if view is not None else message(request, *REFUSED)
 
 
-async def team(request: web.Request) -> web.Response:
-    viewer = await signed_in(request)
-    if viewer is None:
-        return message(request, *NOT_SIGNED_IN)
-    ctx = context(request)
-    view = await team_view(ctx.store, viewer, _id(request), period(request.query.get("days")), ctx.clock.now())
-    if view is None:
-        return message(request, *REFUSED)
+async def _page(request: web.Request, template: str, view: Any) -> web.Response:
     csrf = await csrf_token(await get_session(request))
-    return page(request, "team.html", view=view, nav=view.nav, csrf=csrf, periods=PERIODS)
+    return page(request, template, view=view, nav=view.nav, csrf=csrf, periods=PERIODS)
+
+
+async def rep(request: web.Request) -> web.StreamResponse:
+    view = await _view(request, rep_view)
+    return view if isinstance(view, web.StreamResponse) else await _page(request, "rep.html", view)
+
+
+async def team(request: web.Request) -> web.StreamResponse:
+    view = await _view(request, team_view)
+    return view if isinstance(view, web.StreamResponse) else await _page(request, "team.html", view)
 
 
 async def leader(request: web.Request) -> web.StreamResponse:
-    viewer = await signed_in(request)
-    if viewer is None:
-        return message(request, *NOT_SIGNED_IN)
-    ctx = context(request)
-    view = await leader_view(ctx.store, viewer, _id(request), period(request.query.get("days")), ctx.clock.now())
-    if view is None:
-        return message(request, *REFUSED)
+    view = await _view(request, leader_view)
+    if isinstance(view, web.StreamResponse):
+        return view
     if request.match_info.get("format") == ".csv":
         name = f"coaching-{view.since:%Y-%m-%d}-to-{view.until:%Y-%m-%d}.csv"
         return web.Response(
             text=view.csv, content_type="text/csv", charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    csrf = await csrf_token(await get_session(request))
-    return page(request, "leader.html", view=view, nav=view.nav, csrf=csrf, periods=PERIODS)
+    return await _page(request, "leader.html", view)
 
 
 def add_routes(app: web.Application) -> None:
