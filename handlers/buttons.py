@@ -28,6 +28,7 @@ class Action(StrEnum):
     PRACTICE = "practice"
     RATING = "rating"
     FORGET = "forget"
+    DASHBOARD = "dashboard"
 
 
 class Answer(StrEnum):
@@ -151,10 +152,16 @@ class ForgetAnswer:
     choice: ForgetChoice
 
 
+@dataclass(frozen=True)
+class OpenDashboard:
+    """"Dashboard" (App Home, the welcome): a fresh sign-in link for whoever clicks, in their own
+    direct message, as `/accountability dashboard` sends."""
+
+
 Payload = (
     CheckInAnswer | NudgeAnswer | TermsStep | DeclinePartner | ProposalAnswer | OpenFormRequest
     | SendKudos | LogSession | WillFollowUp | FollowUpVerdictAnswer | PracticeAction | PracticeRating
-    | ForgetAnswer
+    | ForgetAnswer | OpenDashboard
 )
 RATINGS = range(1, 6)
 
@@ -194,6 +201,8 @@ def encode(payload: Payload) -> tuple[str, str]:
             return Action.RATING, f"{practice_id}:{rating}"
         case ForgetAnswer(choice):
             return Action.FORGET, str(choice)
+        case OpenDashboard():
+            return Action.DASHBOARD, "open"
 
 
 def read_id(raw: str) -> int | None:
@@ -212,6 +221,8 @@ def decode(action: str, value: str) -> Payload | None:
         return TermsStep(head, tail)
     if action == Action.FORGET:
         return ForgetAnswer(ForgetChoice(value)) if value in set(ForgetChoice) else None
+    if action == Action.DASHBOARD:
+        return OpenDashboard() if value == "open" else None
     if row_id is None:
         return None
     if action in (Action.CHECKIN, Action.NUDGE) and tail in set(Answer):

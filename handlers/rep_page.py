@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers import reschedule
-from handlers.buttons import OpenFormRequest, button
+from handlers.buttons import OpenDashboard, OpenFormRequest, button
 from handlers.commitments import COMMIT_FORM, OPEN, describe_commitment
 from handlers.contract.messages import Message, Section
 from handlers.current_terms import current_spec
@@ -117,8 +117,9 @@ def overview(page: RepPage) -> str:
     return "\n".join(lines)
 
 
-def home(page: RepPage) -> Message:
-    """Slack's App Home: the same, in sections, with recent check-ins and buttons."""
+def home(page: RepPage, dashboard: bool = False) -> Message:
+    """Slack's App Home: the same, in sections, with recent check-ins and buttons ("Dashboard",
+    a sign-in link for the web dashboard, when it is on)."""
     tz = reschedule.zone(page.person)
     terms_lines = [
         "Your terms:" if page.chosen else "Your terms (the defaults, until you answer the two questions):",
@@ -129,6 +130,7 @@ def home(page: RepPage) -> Message:
     sections = [Section("\n".join(terms_lines), (
         button("Edit my terms" if page.chosen else "Answer the two questions", OpenFormRequest(TERMS_FORM.form_id), "primary"),
         button("Add a commitment", OpenFormRequest(COMMIT_FORM.form_id)),
+        *([button("Dashboard", OpenDashboard())] if dashboard else []),
     ))]
     sections.append(Section(
         "Your commitments:\n" + (

@@ -1,5 +1,9 @@
 """The leader report written out: a Markdown table for people, CSV for spreadsheets, JSON for
-other tools. The same figures in each; nothing is computed here."""
+other tools. The same figures in each; nothing is computed here.
+
+CSV is opened by spreadsheets, which run a cell that starts like a formula: a text cell (a
+name, a user id) that starts with one of `FORMULA_STARTS` gets a leading `'` (OWASP "CSV
+injection"), so `=HYPERLINK(...)` is shown as text. Numbers, negative ones too, stay numbers."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import json
 from typing import Any
 
 from handlers.report import MONTH_DAYS, Figures, LeaderReport
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("manager", "Manager"),
@@ -75,12 +81,22 @@ def as_json(report: LeaderReport) -> str:
     )
 
 
+def spreadsheet_cell(value: Any) -> Any:
+    """A value as a CSV cell that a spreadsheet shows and never runs: None is empty, a number
+    stays a number, text that starts like a formula gets a leading `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def as_csv(report: LeaderReport) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[key for key, _ in COLUMNS], lineterminator="\n")
     writer.writeheader()
     for figures in [*report.managers, report.all_teams]:
-        writer.writerow({key: "" if value is None else value for key, value in row(figures).items()})
+        writer.writerow({key: spreadsheet_cell(value) for key, value in row(figures).items()})
     return out.getvalue()
 
 

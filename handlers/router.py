@@ -17,6 +17,7 @@ from handlers import (
     coaching,
     commands,
     commitments,
+    dashboard_sign_in,
     follow_ups,
     help,
     kudos,
@@ -34,6 +35,7 @@ from handlers.buttons import (
     FollowUpVerdictAnswer,
     ForgetAnswer,
     NudgeAnswer,
+    OpenDashboard,
     OpenFormRequest,
     ProposalAnswer,
     SendKudos,
@@ -117,12 +119,16 @@ async def ensure_person(tx: Tx, incoming: Incoming, now: datetime) -> tuple[Pers
     return person, None
 
 
-def _invite(person: Person) -> Result:
-    """First contact where forms exist: the greeting and one button that opens the two questions."""
+def _invite(person: Person, sign_in: SignInLinks | None = None) -> Result:
+    """First contact where forms exist: the greeting and one button that opens the two questions
+    (and one that sends a sign-in link for the web dashboard, when it is on)."""
+    buttons = [button("Answer the two questions", OpenFormRequest(terms_form.FORM_ID), "primary")]
+    if sign_in is not None:
+        buttons.append(button("Dashboard", OpenDashboard()))
     return Result().reply(
         GREETING.format(name=person.display_name) + " Two questions first, so I follow up the way you want.\n"
         + terms.defaults_notice(),
-        button("Answer the two questions", OpenFormRequest(terms_form.FORM_ID), "primary"),
+        *buttons,
     )
 
 
@@ -143,15 +149,15 @@ async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, for
                 return Result()
             # Where a form can simply be shown (a Teams card), the two questions come right away;
             # where it needs a click to open (a Slack modal), the invitation's button does it.
-            return _invite(person).add(await terms_form.open_form(tx, person))
+            return _invite(person, sign_in).add(await terms_form.open_form(tx, person))
         case FormSubmit():
             return await _form(tx, person, incoming, now)
         case ButtonClick():
             coached = await coaching.on_click(tx, person, incoming, now, forms)
-            return coached if coached is not None else await _click(tx, person, incoming, now, forms)
+            return coached if coached is not None else await _click(tx, person, incoming, now, forms, sign_in)
         case TextMessage():
             if first_contact and forms:
-                return _invite(person)
+                return _invite(person, sign_in)
             if first_contact:
                 return terms_chat.start(person, Result(), GREETING.format(name=person.display_name) + " Two questions first.")
             # A command always runs as one, even while an answer is awaited (which stays awaited);
@@ -170,14 +176,16 @@ async def _answer(tx: Tx, person: Person, incoming: Incoming, now: datetime, for
         case Command():
             result = await commands.run(tx, person, incoming, now, forms, sign_in)
             if first_contact and forms and not any(isinstance(item, OpenForm) for item in result.items):
-                result.items[:0] = _invite(person).items
+                result.items[:0] = _invite(person, sign_in).items
             elif first_contact and not forms:
                 intro = GREETING.format(name=person.display_name) + " " + terms.defaults_notice()
                 result.items.insert(0, Result().reply(intro).items[0])
             return result
 
 
-async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime, forms: bool = True) -> Result:
+async def _click(
+    tx: Tx, person: Person, click: ButtonClick, now: datetime, forms: bool = True, sign_in: SignInLinks | None = None
+) -> Result:
     match decode(click.action, click.value):
         case CheckInAnswer() as answer:
             return await checkin_answers.on_answer(tx, person, answer, now)
@@ -201,6 +209,9 @@ async def _click(tx: Tx, person: Person, click: ButtonClick, now: datetime, form
             return await follow_ups.on_verdict(tx, person, verdict, now)
         case SendKudos() as kudos_click:
             return await kudos.on_click(tx, person, kudos_click, now, forms=forms)
+        case OpenDashboard():
+            # The link is always the clicker's own, whoever the button was shown to.
+            return await dashboard_sign_in.command(tx, person, now, sign_in)
         case _:
             return Result().reply(OLD_BUTTON)
 

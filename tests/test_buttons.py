@@ -14,6 +14,7 @@ from handlers.buttons import (
     ForgetChoice,
     LogSession,
     NudgeAnswer,
+    OpenDashboard,
     OpenFormRequest,
     Payload,
     PracticeAction,
@@ -35,7 +36,7 @@ PAYLOADS: list[Payload] = [
     FollowUpVerdictAnswer(8, True), FollowUpVerdictAnswer(8, False),
     PracticeAction(9, PracticeStep.RESPOND), PracticeAction(9, PracticeStep.FEEDBACK),
     PracticeRating(10, 1), PracticeRating(10, 5), ForgetAnswer(ForgetChoice.CONFIRM),
-    ForgetAnswer(ForgetChoice.CANCEL),
+    ForgetAnswer(ForgetChoice.CANCEL), OpenDashboard(),
 ]
 
 
@@ -47,7 +48,7 @@ def test_round_trip(payload: Payload) -> None:
 @pytest.mark.parametrize(("action", "value"), [
     ("rating", "8:6"), ("rating", "8:0"), ("followup", "5:x"), ("forget", "maybe"), ("kudos", "3:x"),
     ("verdict", "3:perhaps"), ("practice", "3:dance"), ("checkin", "1:maybe"), ("nope", "1:yes"),
-    ("session", "x:1"), ("kudos", "9" * 20),
+    ("session", "x:1"), ("kudos", "9" * 20), ("dashboard", "12"), ("dashboard", ""),
 ])
 def test_anything_else_is_no_button(action: str, value: str) -> None:
     assert decode(action, value) is None

@@ -1,5 +1,6 @@
 /* Draws each chart from the JSON block next to its canvas (no inline scripts: the page's
-   Content-Security-Policy forbids them). Every chart has a table behind it on the page. */
+   Content-Security-Policy forbids them). Every chart has a table behind it on the page, and
+   without this script (or without Chart.js) the chart's box stays hidden and the tables are the page. */
 (function () {
   "use strict";
   var STATUS_COLOURS = { yes: "#2e7d32", no: "#c62828", no_answer: "#9e9e9e", void: "#cfd8dc" };
@@ -20,9 +21,12 @@
     return { animation: false, responsive: true, maintainAspectRatio: false, scales: scales };
   }
 
+  if (typeof Chart === "undefined") { return; }
+  /* The charts' boxes take room only when there is something to draw in them. */
+  document.documentElement.classList.add("charts-on");
   document.querySelectorAll('script[type="application/json"][data-chart-for]').forEach(function (block) {
     var canvas = document.getElementById(block.getAttribute("data-chart-for"));
-    if (!canvas || typeof Chart === "undefined") { return; }
+    if (!canvas) { return; }
     var spec = JSON.parse(block.textContent);
     new Chart(canvas, {
       type: spec.type,
