@@ -224,6 +224,7 @@ async def run_socket(settings: Settings, with_scheduler: bool) -> int:
         return 2
     handler = platform.socket_mode(settings.slack_app_token)
     await handler.connect_async()
+    platform.bot.inbox.start()  # requests a stopped process acked and left in the inbox
     log.info("connected to Slack over Socket Mode")
     try:
         await _run_until_stopped(store, {"slack": platform.adapter}, clock, settings, with_scheduler)

@@ -48,9 +48,16 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     """Bearer token `/metrics` asks for; unset: `/metrics` is off (404)."""
     slack_work_queue: int = Field(default=200, ge=1)
-    """Slack requests acked and waiting for a worker, at most; past it people are asked to try again."""
+    """App Home refreshes waiting for a worker, at most (past it, a page is refreshed at the next
+    open). Commands, clicks and messages wait in the database's inbox instead, without a bound."""
     slack_workers: int = Field(default=4, ge=1)
-    """Slack requests worked on at once after their ack."""
+    """Slack requests worked on at once after their ack (inbox workers, and App Home workers)."""
+    slack_inbox_lease_seconds: float = Field(default=60.0, gt=0)
+    """How long a worker holds a Slack request it took from the inbox: after a crash, the request
+    waits this long before another worker (this process restarted, or another replica) takes it."""
+    slack_ack_first: bool = False
+    """Ack a Slack request before writing it to the inbox, not after: a little faster, but a
+    request acked just before the process dies is lost."""
     ready_tick_max_age: float = 180.0
     """`/readyz`: seconds since the scheduler's last good tick before it counts as stuck."""
     ready_outbox_max_depth: int = 1000

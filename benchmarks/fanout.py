@@ -7,17 +7,22 @@ that enforces its limits and answers 429 with Retry-After beyond them:
 - Slack (bot/slack/adapter.py, an AsyncWebClient pointed at the fake): 1 message a second per
   channel, L messages a minute per workspace. The bot starts from SLACK_WORKSPACE_RATE's
   default and has to find L.
-- Teams (bot/teams/adapter.py through botbuilder's connector client): 7 a second per
-  conversation, T a second per tenant (Teams: 50). The bot starts from TEAMS_TENANT_RATE's
-  default.
+- Teams (bot/teams/adapter.py; its sends go straight to the connector's REST API,
+  bot/teams/proactive.py, or with `--teams-client botbuilder` through botbuilder's
+  `continue_conversation` as before): 7 a second per conversation, T a second per tenant
+  (Teams: 50). The bot starts from TEAMS_TENANT_RATE's default. `--tenant-rate` and
+  `--per-tenant` change the ten-tenant run's size.
 
 For one workspace and for ten in parallel (each with its own limit) it prints the time to
 deliver all, the theoretical minimum (N / limit), their ratio (target: at most 1.1), the
-messages lost (target 0) and duplicated (target 0), the 429s the fake answered and the rate
-the bot settled on. A throwaway SQLite file holds the outbox unless --database-url says
-otherwise. The machine may be shared: the figures are only as quiet as it is.
+messages lost (target 0) and duplicated (target 0), the 429s the fake answered, the rate
+the bot settled on, and the process's CPU time per message delivered (the fake platform runs
+in the same process, so it is counted too). A throwaway SQLite file holds the outbox unless
+--database-url says otherwise. The machine may be shared: the figures are only as quiet as it is.
 
-    .venv/bin/python benchmarks/fanout.py            # N=2,000, L=600/min: about 200 s, then the rest
+    .venv/bin/python benchmarks/fanout.py            # N=2,000 everywhere (the issue's sizes): about 10 minutes
+    .venv/bin/python benchmarks/fanout.py --only teams-10 --tenant-rate 20 --per-tenant 800
+    .venv/bin/python benchmarks/fanout.py --only teams-10 --teams-client botbuilder  # the old send path
     .venv/bin/python benchmarks/fanout.py --quick    # CI-size: minimum 20 s each
     .venv/bin/python benchmarks/fanout.py --only slack-1
 """
@@ -28,6 +33,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +55,9 @@ from bot.slack.adapter import SlackChat  # noqa: E402
 from bot.slack.web import Directory, make_client  # noqa: E402
 from bot.teams.adapter import TeamsChat  # noqa: E402
 from bot.teams.platform import bot_framework_config  # noqa: E402
+from bot.teams.proactive import Connector  # noqa: E402
 from bot.teams.references import References  # noqa: E402
+from bot.teams.tokens import Tokens  # noqa: E402
 from handlers.contract.messages import Address  # noqa: E402
 from handlers.contract.ports import ChatAdapter, SystemClock  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
@@ -85,21 +93,27 @@ class Outcome:
     """The pace at the end (it probes upward slowly after each 429)."""
     refused: dict[str, float | None]
     """The rate that went out when the last 429 came."""
+    cpu: float
+    """Seconds of this process's CPU time while the fan-out ran."""
 
 
-def scenarios(quick: bool) -> list[Scenario]:
+TEAMS_CLIENT = "rest"
+"""How the Teams adapter sends: "rest" (bot/teams/proactive.py) or "botbuilder"."""
+
+
+def scenarios(quick: bool, tenant_rate: float | None = None, per_tenant: int | None = None) -> list[Scenario]:
     if quick:
         return [
             Scenario("slack-1", "slack", 1, 200, 600 / 60),
             Scenario("slack-10", "slack", 10, 150, 450 / 60),
             Scenario("teams-1", "teams", 1, 500, 25.0),
-            Scenario("teams-10", "teams", 10, 100, 5.0),
+            Scenario("teams-10", "teams", 10, per_tenant or 100, tenant_rate or 5.0),
         ]
     return [
         Scenario("slack-1", "slack", 1, 2000, 600 / 60),
-        Scenario("slack-10", "slack", 10, 600, 600 / 60),
+        Scenario("slack-10", "slack", 10, 2000, 600 / 60),
         Scenario("teams-1", "teams", 1, 2000, 50.0),
-        Scenario("teams-10", "teams", 10, 500, 25.0),
+        Scenario("teams-10", "teams", 10, per_tenant or 2000, tenant_rate or 50.0),
     ]
 
 
@@ -124,9 +138,11 @@ async def run(scenario: Scenario, url: str) -> Outcome:
     dispatcher = Dispatcher(store, {scenario.platform: adapter}, clock, SETTINGS.outbox_concurrency)
     scheduler = build_scheduler(store, dispatcher, clock)
     minimum = scenario.per_workspace / scenario.limit_per_second
+    cpu = time.process_time()
     try:
         scheduler.start()
         seconds = await watch(sessions, workspaces, timeout=minimum * 3 + 30)
+        cpu = time.process_time() - cpu
     finally:
         scheduler.shutdown(wait=False)
         await close()
@@ -134,7 +150,7 @@ async def run(scenario: Scenario, url: str) -> Outcome:
     paces = {w: dispatcher.pacing.pace(scenario.platform, w) for w in workspaces}
     rates = {w: pace.rate for w, pace in paces.items()}
     refused = {w: pace.refused for w, pace in paces.items()}
-    return Outcome(seconds, delivered(), throttled(), rates, refused)
+    return Outcome(seconds, delivered(), throttled(), rates, refused, cpu)
 
 
 Built = tuple[ChatAdapter, Callable[[], Counter[str]], Callable[[], int], Callable[[], Any]]
@@ -181,7 +197,10 @@ async def teams_world(scenario: Scenario, workspaces: list[str], store: Store) -
             await references.save(Address("teams", workspace, user), reference, now)
     settings = Settings(_env_file=None, teams_enabled=True, microsoft_app_id=None)  # type: ignore[call-arg]
     cloud = CloudAdapter(ConfigurationBotFrameworkAuthentication(bot_framework_config(settings)))
-    adapter = TeamsChat(cloud, references, SystemClock(), "", settings.teams_tenant_rate, settings.teams_conversation_rate)
+    connector = Connector(Tokens()) if TEAMS_CLIENT == "rest" else None
+    adapter = TeamsChat(
+        cloud, references, SystemClock(), "", settings.teams_tenant_rate, settings.teams_conversation_rate, connector,
+    )
 
     def delivered() -> Counter[str]:
         return Counter(
@@ -189,6 +208,8 @@ async def teams_world(scenario: Scenario, workspaces: list[str], store: Store) -
         )
 
     async def close() -> None:
+        if connector is not None:
+            await connector.close()
         await runner.cleanup()
 
     return adapter, delivered, lambda: fake.throttled, close
@@ -213,6 +234,9 @@ def report(scenario: Scenario, outcome: Outcome) -> bool:
               f" last 429 at {refused or 0:6.2f}/s, backed off to {(refused or 0) * BACK_OFF:6.2f}/s,"
               f" pace at the end {outcome.rates[workspace]:6.2f}/s (limit {scenario.limit_per_second:g}/s)")
     print(f"  worst ratio {worst:.3f} (target <= 1.1); lost {lost}, duplicated {duplicated} (targets 0); 429s answered {outcome.throttled}")
+    last = max(outcome.seconds.values(), default=0.0)
+    print(f"  {len(outcome.delivered)} delivered at {len(outcome.delivered) / max(last, 1e-9):.0f} messages/s in all;"
+          f" CPU {outcome.cpu:.1f} s, {outcome.cpu / max(1, len(outcome.delivered)) * 1000:.2f} ms a message delivered")
     return worst <= 1.1 and lost == 0 and duplicated == 0
 
 
@@ -221,9 +245,14 @@ async def main() -> int:
     parser.add_argument("--quick", action="store_true", help="CI-size runs (about 20 s each)")
     parser.add_argument("--only", action="append", help="run only these scenarios (slack-1, slack-10, teams-1, teams-10)")
     parser.add_argument("--database-url", help="an empty database to use instead of a throwaway SQLite file")
+    parser.add_argument("--teams-client", choices=("rest", "botbuilder"), default="rest", help="how Teams messages are sent")
+    parser.add_argument("--tenant-rate", type=float, help="teams-10: each tenant's limit a second (default 50; 5 with --quick)")
+    parser.add_argument("--per-tenant", type=int, help="teams-10: messages to each tenant (default 2,000; 100 with --quick)")
     args = parser.parse_args()
+    global TEAMS_CLIENT
+    TEAMS_CLIENT = args.teams_client
     ok = True
-    for scenario in scenarios(args.quick):
+    for scenario in scenarios(args.quick, args.tenant_rate, args.per_tenant):
         if args.only and scenario.name not in args.only:
             continue
         with tempfile.TemporaryDirectory() as tmp:

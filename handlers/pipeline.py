@@ -116,7 +116,7 @@ async def home_page(ctx: Context, address: Address) -> Message | None:
         person = await tx.people.find(address.platform, address.workspace_id, address.user_id)
         if person is None:
             return None
-        return rep_page.home(await rep_page.gather(tx, person, ctx.clock.now()))
+        return rep_page.home(await rep_page.gather(tx, person, ctx.clock.now()), dashboard=ctx.sign_in is not None)
 
 
 async def meet(ctx: Context, actor: Actor) -> None:

@@ -8,11 +8,15 @@ every 1/rate) whose rate adapts, the way TCP finds a link's capacity:
   adapter's documented rate (`rate_per_second`).
 - While sends succeed and the bucket is what holds them back, the rate grows: by about 20% a
   second while no refusal is known (or the rate is well under the one set after the last
-  refusal), by 0.2% a second from there on (a slow probe upward, in case the limit moved).
+  refusal), by 1% a second from there on (a slow probe upward: the limit may have moved, and
+  a refusal after a long quiet spell measures it best).
 - A 429 stops every send to the workspace for exactly its Retry-After (sends waiting for a
-  slot wait it out; the refused row itself goes back until then), remembers the rate that
-  really went out when it came (successes over the last `WINDOW` seconds, or the pace if
-  lower) as the rate refused, and sets the rate to 93% of that. Sends already in flight when
+  slot wait it out; the refused row itself goes back until then), remembers as the rate
+  refused what the platform accepted since the refusal before (`scheduler.accepted_rate`:
+  successes over the time between the two, Retry-After pauses counted, spells without any
+  send not; or the pace, if lower, or if too little was seen to tell) and sets the rate to 93%
+  of that. A pause is not evidence of a lower limit: measuring over a fixed window that held a
+  one-second pause put the limit at about half its real value. Sends already in flight when
   it came (refused by the same limit) change nothing more until a second after the pause.
   The pause ends when it has passed on the application's clock or on the timer (in
   production they agree; a test that moves its FixedClock past it ends it at once).
@@ -39,13 +43,14 @@ from datetime import datetime, timedelta
 from cachetools import TTLCache
 
 from handlers.contract.ports import ChatAdapter, Clock
+from scheduler.accepted_rate import AcceptedRate
 from storage.repositories.send_rates import RememberedRate, SendRates
 
 log = logging.getLogger(__name__)
 
 FAST_GROWTH = 0.2
 """Growth per second while no refusal is near: the rate is multiplied by about e^0.2."""
-PROBE_GROWTH = 0.002
+PROBE_GROWTH = 0.01
 """Growth per second from the rate set after the last 429 on (a slow probe upward)."""
 BACK_OFF = 0.93
 """After a 429, the new rate as a share of the rate refused."""
@@ -54,7 +59,7 @@ NEAR = 0.97
 BURST = 0.5
 """Seconds' worth of sends that may go at once (after a quiet spell, or a pause)."""
 WINDOW = 2.0
-"""Seconds over which the rate that really went out is measured."""
+"""Seconds over which the rate that really went out is measured (to tell whether the pace holds sends back)."""
 AHEAD_OF_OBSERVED = 1.5
 """The pace grows only while it is at most this much above the rate that really went out."""
 EPISODE_GRACE = 1.0
@@ -86,6 +91,7 @@ class Pace:
         self._sent: deque[float] = deque()  # when recent sends succeeded
         self._since = math.inf  # the first success
         self._paused_until: tuple[datetime, float] | None = None  # on the application's clock, and the timer
+        self._accepted = AcceptedRate()
         self._calm_until: datetime | None = None
         self._saved = (self.rate, refused, timer())  # what the table holds (or the documented start)
 
@@ -121,16 +127,19 @@ class Pace:
                 await asyncio.sleep(slot - now)
 
     def observed(self) -> float | None:
-        """Sends that succeeded per second over the last `WINDOW` seconds (None before that)."""
+        """Sends that succeeded per second over the last `WINDOW` seconds, time spent in a
+        Retry-After pause left out (None before `WINDOW` seconds, or with under a quarter of it unpaused)."""
         now = self._timer()
         while self._sent and self._sent[0] < now - WINDOW:
             self._sent.popleft()
-        return len(self._sent) / WINDOW if now - self._since >= WINDOW else None
+        unpaused = WINDOW - self._accepted.paused_between(now - WINDOW, now)
+        return len(self._sent) / unpaused if now - self._since >= WINDOW and unpaused >= WINDOW / 4 else None
 
     def succeeded(self) -> None:
         now = self._timer()
         self._since = min(self._since, now)
         self._sent.append(now)
+        self._accepted.succeeded(now, self.rate)
         if not self._turn.locked() and self._tat <= now:  # slower than the pace allows: nothing learnt
             return
         observed = self.observed()
@@ -149,13 +158,17 @@ class Pace:
         if self._paused_until is not None:
             until = (max(until[0], self._paused_until[0]), max(until[1], self._paused_until[1]))
         self._paused_until = until
+        timer = self._timer()
+        self._accepted.paused(timer, until[1])
         if self._calm_until is not None and now < self._calm_until:
+            self._accepted.refused(timer, self.rate)
             return False
-        observed = self.observed()
-        self.refused = min(self.rate, observed) if observed else self.rate  # the rate that really went out
+        accepted = self._accepted.begin_episode(timer, self.rate)
+        self.refused = min(self.rate, accepted) if accepted else self.rate
         self.rate = max(MIN_RATE, self.refused * BACK_OFF)
         self._calm_until = until[0] + timedelta(seconds=EPISODE_GRACE)
-        log.info("429: sending at %.2f/s was refused; pausing %.1fs, then %.2f/s", self.refused, retry_after, self.rate)
+        log.info("429: the platform took %s/s since the last refusal; pausing %.1fs, then %.2f/s",
+                 f"{accepted:.2f}" if accepted else "?", retry_after, self.rate)
         return True
 
     def needs_saving(self) -> bool:

@@ -269,5 +269,6 @@ class ProcessedEvent(Base):
 # The coaching tables share this Base; importing them here means anyone holding these models
 # has the whole schema (Commitment.session_id refers to coaching_session).
 import storage.coaching_models  # noqa: E402, F401
+import storage.inbox_models  # noqa: E402, F401
 import storage.pacing_models  # noqa: E402, F401
 import storage.web_models  # noqa: E402, F401

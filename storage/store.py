@@ -25,6 +25,7 @@ from storage.repositories.dashboard import DashboardReads, SignInLinks
 from storage.repositories.deliveries import Deliveries
 from storage.repositories.digest_facts import DigestFacts
 from storage.repositories.follow_ups import FollowUps
+from storage.repositories.inbox import InboxRows
 from storage.repositories.kudos import KudosRows
 from storage.repositories.my_data import MyData
 from storage.repositories.outbox import OutboxRows
@@ -70,6 +71,7 @@ class Tx:
         self.follow_ups = FollowUps(session)
         self.report = Report(session)
         self.dashboard, self.sign_in_links = DashboardReads(session), SignInLinks(session)
+        self.inbox = InboxRows(session)
 
     async def flush(self) -> None:
         """Write pending changes now (inside the transaction), e.g. before reading them back."""

@@ -2,7 +2,8 @@
 this process: the replica tests and benchmarks/replicas.py share them.
 
 Each process gets its own bot token (the fake maps every token to one workspace), so the fake
-can tell which process made each call."""
+can tell which process made each call. A process may run another checkout of the code (`root`,
+for a benchmark's baseline) and under cProfile (`profile`: where its profile is written at exit)."""
 
 from __future__ import annotations
 
@@ -40,11 +41,18 @@ def env_for(database_url: str, fake: FakeSlack, token: str, port: int, **extra: 
 class Process:
     """One `app.py` subprocess (its output in a log file next to the test's files)."""
 
-    def __init__(self, verb: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, verb: str, env: dict[str, str], log: Path, *, root: Path = ROOT, profile: Path | None = None) -> None:
         self.port = int(env["PORT"])
         self.log_path = log
         self._log: IO[str] = open(log, "w")  # noqa: SIM115  (closed in stop)
-        self.process = subprocess.Popen([sys.executable, "app.py", verb], cwd=ROOT, env=env, stdout=self._log, stderr=self._log)
+        profiling = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
+        self.process = subprocess.Popen(
+            [sys.executable, *profiling, "app.py", verb], cwd=root, env=env, stdout=self._log, stderr=self._log
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     async def healthy(self, timeout: float = 60.0) -> None:
         loop = asyncio.get_running_loop()
@@ -85,8 +93,12 @@ class Process:
         return self.log_path.read_text()[-4000:]
 
 
-def start(verb: str, database_url: str, fake: FakeSlack, name: str, logs: Path, **extra: str) -> Process:
-    return Process(verb, env_for(database_url, fake, f"xoxb-{name}", free_port(), **extra), logs / f"{name}.log")
+def start(
+    verb: str, database_url: str, fake: FakeSlack, name: str, logs: Path, *, root: Path = ROOT,
+    profile: Path | None = None, **extra: str,
+) -> Process:
+    env = env_for(database_url, fake, f"xoxb-{name}", free_port(), **extra)
+    return Process(verb, env, logs / f"{name}.log", root=root, profile=profile)
 
 
 def deliveries(fake: FakeSlack) -> Counter[tuple[str, str]]:

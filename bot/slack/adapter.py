@@ -8,6 +8,14 @@ send, so an edit that needs fewer messages turns the ones left over into "(conti
 (kept, not deleted: a later edit that needs them again still finds them), and one that needs
 more posts the extra ones after the others; those extras are not in the reference, so later
 edits don't reach them (a check-in only ever shrinks as it is answered, so ours never do).
+
+The outbox's calls share one HTTP session, so they reuse their connections to Slack (slack-sdk
+otherwise opens and closes a session, and a connection, for every call): the session of the
+client the adapter was built with, or if that has none, one made on the first send (inside the
+running loop) and given to that client too, whose DM lookups then reuse connections as well and
+whose owner closes it (`SlackPlatform.close`); `close()` closes it for an adapter used alone.
+After a delivery the recipient's App Home is refreshed within a budget per workspace
+(`bot.slack.home_refresh`).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
+from bot.slack.home_refresh import RefreshBudget
 from bot.slack.web import Directory
 from handlers.contract.messages import Address, Attachment, Message
 from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
@@ -148,12 +157,30 @@ class SlackChat:
         workspace_rate: float,
         channel_rate: float,
         delivered: Delivered | None = None,
+        refreshes: RefreshBudget | None = None,
     ) -> None:
+        self._shared = client
         self._client = outbox_client(client)
         self._directory = directory
         self._workspace_rate = workspace_rate
         self._channel_rate = channel_rate
         self._delivered = delivered
+        self._refreshes = refreshes or RefreshBudget()
+
+    def _keep_alive(self) -> AsyncWebClient:
+        """The outbox's client, on the HTTP session it shares with the client it was built with
+        (see the module doc)."""
+        if self._client.session is None or self._client.session.closed:
+            if self._shared.session is None or self._shared.session.closed:
+                self._shared.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._client.timeout))
+            self._client.session = self._shared.session
+        return self._client
+
+    async def close(self) -> None:
+        """Close the HTTP session the outbox's calls used, if it is open (the client it was built
+        with shares it)."""
+        if self._client.session is not None and not self._client.session.closed:
+            await self._client.session.close()
 
     def rate_per_second(self, workspace_id: str) -> float:
         return self._workspace_rate
@@ -165,9 +192,10 @@ class SlackChat:
         if message.attachment is not None and to.channel_id is None:
             return await self._send_file(to, message, message.attachment)
         try:
+            client = self._keep_alive()
             token = await self._directory.token(to.workspace_id)
             channel = to.channel_id or await self._directory.dm_channel(to.workspace_id, to.user_id)
-            channel, stamps = await post_message(self._client, token, channel, message)
+            channel, stamps = await post_message(client, token, channel, message)
         except Exception as error:
             raise translate(error) from error
         await self._after(to)
@@ -176,7 +204,7 @@ class SlackChat:
     async def update(self, to: Address, ref: str, message: Message) -> None:
         channel, stamps = read_ref(ref)
         try:
-            await edit_message(self._client, await self._directory.token(to.workspace_id), channel, stamps, message)
+            await edit_message(self._keep_alive(), await self._directory.token(to.workspace_id), channel, stamps, message)
         except Exception as error:
             raise translate(error) from error
         await self._after(to)
@@ -186,9 +214,10 @@ class SlackChat:
         external upload: files.getUploadURLExternal, the bytes to the upload URL, then
         files.completeUploadExternal sharing it in the DM). The reference names the file."""
         try:
+            client = self._keep_alive()
             token = await self._directory.token(to.workspace_id)
             channel = await self._directory.dm_channel(to.workspace_id, to.user_id)
-            done = await self._client.files_upload_v2(
+            done = await client.files_upload_v2(
                 token=token, channel=channel, filename=file.name, title=file.name,
                 content=file.content.encode("utf-8"), initial_comment=message.plain_text,
             )
@@ -201,7 +230,7 @@ class SlackChat:
         return json.dumps({"channel": channel, "file": file_id})
 
     async def _after(self, to: Address) -> None:
-        if self._delivered is None:
+        if self._delivered is None or not self._refreshes.take(to.workspace_id):
             return
         try:
             await self._delivered(to)

@@ -1,18 +1,17 @@
-"""The work Slack's listeners do after their ack, bounded: a queue of at most `capacity` jobs
-run by a fixed number of workers on the event loop.
+"""The work Slack's listeners do after their ack that need not survive a crash (App Home
+refreshes: a lost one is redone at the next open), bounded: a queue of at most `capacity` jobs
+run by a fixed number of workers on the event loop. (Commands, clicks and DMs go through the
+durable inbox instead: `inbox_work.py`. The work-queue gauge reports that one.)
 
-Why bounded: every listener acks at once, and a burst of commands would otherwise pile up
-work without limit, until the work after earlier acks keeps the loop from acking the next
-request within Slack's 3 seconds. A listener submits its job; when the queue is full,
-`submit` says so and the listener answers "busy, try again in a moment" on the ack itself (so
-Slack still has its answer at once and nothing is half-written). Waiting in the ack for room
-instead would push acks towards Slack's 3-second limit exactly when the server is busiest.
+Why bounded: a burst would otherwise pile up work without limit, until the work after earlier
+acks keeps the loop from acking the next request within Slack's 3 seconds. When the queue is
+full, `submit` says so (and the job is dropped, or `offer` runs its `busy` fallback).
 
 Usage::
 
     work = AfterAck(capacity=200, workers=4)
-    if not work.submit(lambda: handle(body), kind="command"):
-        ...                                   # full: say "busy" instead
+    if not work.submit(lambda: refresh(page), kind="home"):
+        ...                                   # full: refreshed at the next open instead
     await work.wait_idle(10.0)                # on shutdown: let accepted work finish
     await work.close()
 """
@@ -96,7 +95,6 @@ class AfterAck:
             self._turned_away(kind)
             return False
         self._idle.clear()
-        self._metrics.queued(self._platform, self._queue.qsize())
         return True
 
     def _turned_away(self, kind: str) -> None:
@@ -121,7 +119,6 @@ class AfterAck:
             finally:
                 self._running -= 1
                 queue.task_done()
-                self._metrics.queued(self._platform, queue.qsize())
                 if self.pending == 0:
                     self._idle.set()
 

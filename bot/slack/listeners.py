@@ -8,18 +8,23 @@ answered with `response_action: errors` on the ack itself. Payload fields are re
 `text_of` (a string or ""): a payload that does not say who acted, in which workspace, or
 (for a form) what was submitted is acknowledged and goes no further.
 
-The work a listener does after its ack goes into a bounded queue run by a fixed number of
-workers (`after_ack.AfterAck`); when it is full the person is told at once that the bot is
-busy and to try again (on the ack itself for a command), and nothing is saved. `SlackBot`
-counts listener work and queued work while in flight, and `wait_idle` waits until there is
-none: a clean shutdown waits on it before closing the Web API client.
+Slash commands, clicks and direct messages go through the durable inbox
+(`inbox_work.InboxWork`): the request is written there, then acked (a DM is acked by bolt
+itself, so its row follows the ack), and a worker does the work. With the database down the
+person is told at once to try again in a minute and nothing is kept. App Home refreshes stay in
+the small in-memory queue (`after_ack.AfterAck`): one that is dropped is redone at the next open.
+`SlackBot` counts listener work, inbox rows it wrote and queued work while in flight, and
+`wait_idle` waits until there is none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections.abc import Coroutine
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -30,12 +35,15 @@ from bot.slack import blocks as bk
 from bot.slack.adapter import PLATFORM
 from bot.slack.after_ack import AfterAck
 from bot.slack.files import FILE_SHARE, from_the_bot, shared_files
+from bot.slack.home import HomePages
+from bot.slack.inbox_work import InboxWork, Outcome
+from bot.slack.payloads import clicker_of, responder, submitted_values, team_of, text_of
+from bot.slack.people import actor_of, mentioned_in
 from bot.slack.renderer import SlackRenderer
-from bot.slack.web import Directory, SlackUser
+from bot.slack.web import Directory
 from handlers import pipeline
 from handlers.context import Context
 from handlers.contract.incoming import (
-    Actor,
     ButtonClick,
     Command,
     FormSubmit,
@@ -43,69 +51,44 @@ from handlers.contract.incoming import (
     OpenedHome,
     TextMessage,
 )
-from handlers.contract.messages import Address, FormValue
+from handlers.contract.messages import Address, Message
+from handlers.contract.metrics import NO_METRICS, Metrics
+from handlers.contract.outcomes import Reply
 from handlers.help import HELP
+from handlers.inbox import Inbox, InboxItem
+from handlers.router import DATABASE_DOWN
 
 log = logging.getLogger(__name__)
 
 COMMANDS = {"/commit": "commit", "/accountability": "accountability"}
-_ESCAPED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_PLAIN_MENTION = re.compile(r"(?<![<\w])@([A-Za-z0-9][\w.\-]{0,79})")
 _FORM_ERROR_LIMIT = 300
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-BUSY = "I'm a little swamped right now, so I didn't take that in and nothing was saved. Please try again in a moment."
+NOT_DONE = ("Sorry, something went wrong on my side and I couldn't get that done, even after a few tries. "
+            "Please try again in a few minutes.")
+ACK_WRITE_LIMIT = 2.0
+"""Seconds the ack waits for the request to be written to the inbox (Slack wants its ack within 3)."""
+TRIGGER_SECONDS = 2.5
+"""How long after the request a `trigger_id` can still open a modal (Slack: 3 seconds)."""
 UNREADABLE_COMMAND = "Sorry, Slack didn't tell me who sent that command, so I couldn't act on it. Nothing was changed."
-
-
-def text_of(data: object, key: str) -> str:
-    """A string field of a payload object; "" when the object or the field is missing or not a
-    string. A lone surrogate (JSON can carry one; no UTF-8 text can) becomes U+FFFD."""
-    value = data.get(key) if isinstance(data, dict) else None
-    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
-
-
-def team_of(body: dict[str, Any]) -> str:
-    """The workspace a payload comes from, wherever its kind of payload says it; "" if it doesn't."""
-    return (text_of(body.get("team"), "id") or text_of(body, "team") or text_of(body.get("user"), "team_id")
-            or text_of(body, "team_id") or text_of(body, "enterprise_id"))
-
-
-def clicker_of(body: dict[str, Any]) -> tuple[str, str, str] | None:
-    """(team, user id, user name) of the person behind an interactivity payload, or None if it doesn't say."""
-    user = body.get("user")
-    team, user_id = team_of(body), text_of(user, "id")
-    if not team or not user_id:
-        return None
-    return team, user_id, text_of(user, "name") or text_of(user, "username")
-
-
-def submitted_values(view: dict[str, Any]) -> dict[str, FormValue] | None:
-    """A submitted modal's values (`blocks.submitted_values`), or None if its `state` is missing or
-    not shaped as Slack sends it, so a form is never half read."""
-    state = view.get("state")
-    if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
-        return None
-    try:
-        return bk.submitted_values(view)
-    except (AttributeError, KeyError, TypeError):  # a block, an input or an option that is not an object
-        return None
-
-
-def responder(respond: Any) -> Any:
-    """bolt's `respond`, or None (we DM instead) when the payload had no `response_url` for it to answer on."""
-    return None if isinstance(respond, AsyncRespond) and not respond.response_url else respond
 
 
 class SlackBot:
     """The listeners and what they share: the handlers' context, the Web API and the directory."""
 
-    def __init__(self, ctx: Context, client: AsyncWebClient, directory: Directory, work: AfterAck | None = None) -> None:
+    def __init__(
+        self, ctx: Context, client: AsyncWebClient, directory: Directory, work: AfterAck | None = None, *,
+        inbox: Inbox | None = None, workers: int = 4, ack_first: bool = False, metrics: Metrics = NO_METRICS,
+    ) -> None:
+        """`ack_first`: ack before the inbox write instead of after it (faster by one commit; an ack
+        whose process dies before the write loses that request)."""
         self.ctx = ctx
         self.client = client
         self.directory = directory
         self.work = work or AfterAck(capacity=200, workers=4)
-        self._home_running: set[Address] = set()
-        self._home_again: set[Address] = set()
+        inbox = inbox or Inbox(ctx.store, ctx.clock, PLATFORM, timedelta(seconds=60))
+        self.inbox = InboxWork(inbox, self.run_item, self.tell_failed, workers=workers, metrics=metrics)
+        self.ack_first = ack_first
+        self.home = HomePages(ctx, client, directory)
+        self._later: set[asyncio.Task[None]] = set()
 
     def register(self, app: AsyncApp) -> None:
         for name in COMMANDS:
@@ -121,8 +104,8 @@ class SlackBot:
 
     @property
     def in_flight(self) -> int:
-        """How many listener bodies are running now, plus the after-ack work accepted and not finished."""
-        return self.work.pending
+        """Listener bodies running now, inbox rows written here and not yet done, and queued App Home work."""
+        return self.work.pending + self.inbox.pending
 
     def _working(self) -> AbstractContextManager[None]:
         """Counts one listener body as in flight (enter it before the listener's first await)."""
@@ -130,31 +113,10 @@ class SlackBot:
 
     async def wait_idle(self, timeout: float) -> None:
         """Return once no listener work is in flight; `TimeoutError` if some still is after `timeout` seconds."""
-        await self.work.wait_idle(timeout)
-
-    # -- who ---------------------------------------------------------------------------
-
-    async def actor(self, team: str, user_id: str, fallback_name: str = "") -> Actor:
-        try:
-            user = await self.directory.user(team, user_id, fallback_name)
-        except Exception:  # users.info down: act on what we have, the zone stays as stored
-            log.warning("users.info failed for %s/%s", team, user_id, exc_info=True)
-            user = SlackUser(user_id=user_id, display_name=fallback_name or user_id, tz=None)
-        return Actor(address=Address(PLATFORM, team, user_id), display_name=user.display_name, tz=user.tz)
-
-    async def mentioned(self, team: str, text: str) -> tuple[tuple[Address, ...], tuple[Actor, ...]]:
-        """People named in a command, in order: escaped `<@U123|name>` and plain `@name`."""
-        found: list[tuple[int, str, str]] = [(m.start(), m.group(1), m.group(2) or "") for m in _ESCAPED_MENTION.finditer(text)]
-        for m in _PLAIN_MENTION.finditer(text):
-            try:
-                user = await self.directory.find_by_name(team, m.group(1))
-            except Exception:
-                log.warning("users.list failed in %s", team, exc_info=True)
-                user = None
-            if user is not None:
-                found.append((m.start(), user.user_id, user.display_name))
-        actors = [await self.actor(team, user_id, name) for _, user_id, name in sorted(found)]
-        return tuple(a.address for a in actors), tuple(actors)
+        async with asyncio.timeout(timeout):
+            while self.in_flight:
+                await self.work.wait_idle(timeout)
+                await self.inbox.wait_idle(timeout)
 
     # -- listeners ---------------------------------------------------------------------
 
@@ -165,39 +127,34 @@ class SlackBot:
                 log.info("a /command without its team or user; answered, not handled")
                 await ack(response_type="ephemeral", text=UNREADABLE_COMMAND)
                 return
-            if not self.work.has_room("command"):
-                await ack(response_type="ephemeral", text=BUSY)
-                return
-            await ack()
-            await self.work.offer("command", lambda: self._command(body, respond, team, user_id),
-                                  lambda: respond(response_type="ephemeral", text=BUSY))
+            await self.accept(ack, "command", team, user_id, {"body": body}, responder(respond))
 
-    async def _command(self, body: dict[str, Any], respond: Any, team: str, user_id: str) -> None:
+    async def _command(self, body: dict[str, Any], team: str, user_id: str) -> Command:
         text = text_of(body, "text")
-        mentions, mentioned = await self.mentioned(team, text)
-        actor = await self.actor(team, user_id, text_of(body, "user_name"))
-        command = Command(actor, COMMANDS[text_of(body, "command")], text, mentions, mentioned)
-        await self.run(command, trigger_id=text_of(body, "trigger_id") or None, respond=responder(respond))
+        mentions, mentioned = await mentioned_in(self.directory, team, text)
+        actor = await actor_of(self.directory, team, user_id, text_of(body, "user_name"))
+        return Command(actor, COMMANDS.get(text_of(body, "command"), "accountability"), text, mentions, mentioned)
 
     async def on_unknown_command(self, ack: Any, body: dict[str, Any]) -> None:
         await ack(response_type="ephemeral", text=f"I don't know the command `{body.get('command', '')}`.\n{HELP}")
 
     async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         with self._working():
-            await ack()
             clicker = clicker_of(body)
             if clicker is None or not isinstance(action.get("value", ""), str):
+                await ack()
                 log.info("a click without its team, user or a readable value; not handled")
                 return
-            await self.work.offer("action", lambda: self._action(body, action, respond, *clicker),
-                                  lambda: respond(response_type="ephemeral", replace_original=False, text=BUSY))
+            in_message = text_of(body.get("container"), "type") == "message"
+            await self.accept(ack, "action", clicker[0], clicker[1], {"body": body, "action": action},
+                              responder(respond) if in_message else None)
 
-    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Any, team: str, user_id: str, name: str) -> None:
-        actor = await self.actor(team, user_id, name)
-        click = ButtonClick(actor, bk.neutral_action(text_of(action, "action_id")), text_of(action, "value"))
-        in_message = text_of(body.get("container"), "type") == "message"
-        respond = responder(respond) if in_message else None
-        await self.run(click, trigger_id=text_of(body, "trigger_id") or None, respond=respond)
+    async def _action(self, body: dict[str, Any], action: dict[str, Any]) -> ButtonClick | None:
+        clicker = clicker_of(body)
+        if clicker is None:
+            return None
+        actor = await actor_of(self.directory, *clicker)
+        return ButtonClick(actor, bk.neutral_action(text_of(action, "action_id")), text_of(action, "value"))
 
     async def on_form(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         with self._working():
@@ -209,7 +166,7 @@ class SlackBot:
             log.info("a form submission without its team, user or readable values; closed, not handled")
             await ack()
             return
-        actor = await self.actor(*clicker)
+        actor = await actor_of(self.directory, *clicker)
         form_id = text_of(view, "callback_id")[len(bk.FORM_CALLBACK_PREFIX):]
         renderer = SlackRenderer(self.client, self.directory, actor.address, trigger_id=None, respond=None)
         # An invalid form must be answered on the ack itself, so the replies wait until after it.
@@ -228,7 +185,7 @@ class SlackBot:
             return
         with self._working():
             async def opened() -> None:
-                actor = await self.actor(team, user_id)
+                actor = await actor_of(self.directory, team, user_id)
                 await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=text_of(body, "event_id") or None)
 
             await self.work.offer("home", opened, None)  # when busy, the page is refreshed next time
@@ -237,24 +194,18 @@ class SlackBot:
         if event.get("channel_type") != "im" or event.get("subtype") not in (None, FILE_SHARE) or event.get("bot_id") or from_the_bot(body, event):
             return
         team, user_id = team_of(body) or text_of(event, "team"), text_of(event, "user")
-        text = text_of(event, "text")
         if not team or not user_id or not isinstance(event.get("text", ""), str):
             log.info("a message event without its team, user or text; not handled")
             return
-        with self._working():
-            async def message() -> None:
-                mentions, mentioned = await self.mentioned(team, text)
-                actor = await self.actor(team, user_id)
-                await self.run(
-                    TextMessage(actor, text, mentions, mentioned, shared_files(event)), trigger_id=None, respond=None,
-                    delivery_id=text_of(body, "event_id") or None,
-                )
+        with self._working():  # bolt acked the event already: the row follows the ack
+            payload = {"body": body, "event": event, "delivery_id": text_of(body, "event_id")}  # Slack's retries share it
+            await self.accept(None, "message", team, user_id, payload, None)
 
-            async def busy() -> None:
-                token, channel = await self.directory.token(team), text_of(event, "channel") or user_id
-                await self.client.chat_postMessage(token=token, channel=channel, text=BUSY)
-
-            await self.work.offer("message", message, busy)
+    async def _message(self, body: dict[str, Any], event: dict[str, Any], team: str, user_id: str) -> TextMessage:
+        text = text_of(event, "text")
+        mentions, mentioned = await mentioned_in(self.directory, team, text)
+        actor = await actor_of(self.directory, team, user_id)
+        return TextMessage(actor, text, mentions, mentioned, shared_files(event))
 
     async def on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         user = event.get("user")
@@ -262,34 +213,77 @@ class SlackBot:
 
     # -- plumbing ----------------------------------------------------------------------
 
-    async def run(self, incoming: Incoming, *, trigger_id: str | None, respond: Any, delivery_id: str | None = None) -> None:
+    async def accept(self, ack: Any, kind: str, team: str, user_id: str, payload: dict[str, Any], respond: Any) -> None:
+        """Write the request to the inbox and ack it (`ack` None: bolt acked it already). If it
+        can't be written in time, it is acked all the same and the person is told to try again."""
+        if ack is not None and self.ack_first:
+            await ack()
+        response_url = text_of(payload["body"], "response_url") if respond is not None else ""
+        writing = asyncio.ensure_future(self.inbox.put(kind, team, user_id, payload, response_url or None))
+        try:
+            async with asyncio.timeout(ACK_WRITE_LIMIT):
+                await asyncio.shield(writing)
+        except Exception:  # the database is down, or too slow for Slack's 3 seconds
+            log.warning("could not keep a Slack %s from %s/%s; asked them to try again", kind, team, user_id, exc_info=True)
+            if not writing.done():
+                self._run_later(self.inbox.withdraw_when_written(writing))
+            if ack is not None and not self.ack_first:
+                await ack()
+            await self.tell(team, user_id, respond, DATABASE_DOWN)
+            return
+        if ack is not None and not self.ack_first:
+            await ack()
+
+    def _run_later(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    async def run_item(self, item: InboxItem) -> Outcome:
+        """The work after the ack, for one inbox row: the request read back and handed to the core."""
+        body, payload = item.payload.get("body"), item.payload
+        body = body if isinstance(body, dict) else {}
+        respond = AsyncRespond(response_url=item.response_url) if item.response_url else None
+        fresh = (self.ctx.clock.now() - item.received_at).total_seconds() < TRIGGER_SECONDS
+        trigger_id = (text_of(body, "trigger_id") or None) if fresh else None  # a stale one can't open a modal
+        incoming: Incoming | None = None
+        if item.kind == "command":
+            incoming = await self._command(body, item.workspace_id, item.user_id)
+        elif item.kind == "action" and isinstance(payload.get("action"), dict):
+            incoming = await self._action(body, payload["action"])
+        elif item.kind == "message" and isinstance(payload.get("event"), dict):
+            incoming = await self._message(body, payload["event"], item.workspace_id, item.user_id)
+            trigger_id = None
+        if incoming is None:
+            log.warning("inbox row %s holds an unreadable Slack %s; dropped", item.id, item.kind)
+            return Outcome.DONE
+        return await self.run(incoming, trigger_id=trigger_id, respond=respond, delivery_id=item.delivery_id)
+
+    async def tell_failed(self, item: InboxItem, store_down: bool) -> None:
+        respond = AsyncRespond(response_url=item.response_url) if item.response_url else None
+        await self.tell(item.workspace_id, item.user_id, respond, DATABASE_DOWN if store_down else NOT_DONE)
+
+    async def tell(self, team: str, user_id: str, respond: Any, text: str) -> None:
+        """Say `text` to the person, on the request's response_url if it has one, else in their DM."""
+        renderer = SlackRenderer(self.client, self.directory, Address(PLATFORM, team, user_id), trigger_id=None, respond=respond)
+        try:
+            await renderer.reply(Message.text(text))
+        except Exception:
+            log.warning("could not tell %s/%s: %s", team, user_id, text, exc_info=True)
+
+    async def run(self, incoming: Incoming, *, trigger_id: str | None, respond: Any, delivery_id: str | None = None) -> Outcome:
+        """Hand `incoming` to the core and show the result; STORE_DOWN (and nothing shown) when the
+        database was down, so the work can be tried again shortly."""
         renderer = SlackRenderer(self.client, self.directory, incoming.actor.address, trigger_id=trigger_id, respond=respond)
+        renderer.hold_replies = True
         handled = await pipeline.deliver(self.ctx, incoming, renderer, platform=PLATFORM, delivery_id=delivery_id)
+        if handled is not None and handled.nothing_saved and Reply(Message.text(DATABASE_DOWN)) in handled.items:
+            return Outcome.STORE_DOWN
+        await renderer.release_replies()
         if handled is not None:
             await self.publish_home(incoming.actor.address)
+        return Outcome.DONE
 
     async def publish_home(self, to: Address) -> None:
-        """Keep the person's App Home current. Refreshes for one person never overlap: one that
-        comes in while another runs makes that one run once more. A failure never undoes anything."""
-        if to in self._home_running:
-            self._home_again.add(to)
-            return
-        self._home_running.add(to)
-        try:
-            while True:
-                self._home_again.discard(to)
-                await self._publish_home(to)
-                if to not in self._home_again:
-                    return
-        finally:
-            self._home_running.discard(to)
-
-    async def _publish_home(self, to: Address) -> None:
-        try:
-            page = await pipeline.home_page(self.ctx, to)
-            if page is not None:
-                await self.client.views_publish(
-                    token=await self.directory.token(to.workspace_id), user_id=to.user_id, view=bk.home_view(page)
-                )
-        except Exception:
-            log.warning("App Home publish failed for %s/%s", to.workspace_id, to.user_id, exc_info=True)
+        """Keep the person's App Home current (`home.HomePages`)."""
+        await self.home.publish(to)

@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,7 +36,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.slack.adapter import SlackChat
+from bot.slack.adapter import PLATFORM, SlackChat
 from bot.slack.after_ack import AfterAck
 from bot.slack.listeners import SlackBot
 from bot.slack.observed import CountThrottles, kind_of
@@ -44,6 +45,7 @@ from handlers.context import Context
 from handlers.contract.messages import Address
 from handlers.contract.metrics import NO_METRICS, Metrics
 from handlers.contract.ports import Clock
+from handlers.inbox import Inbox
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,9 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "files:write", "im:history", "im:read", "im:write", "users:read")
 SHUTDOWN_GRACE = 10.0
-"""Seconds `close` waits for listener work still running after its ack."""
+"""Seconds `close` waits for the work after the acks this process took (inbox rows it wrote, App Home refreshes)."""
+STOP_GRACE = 0.5
+"""Seconds the inbox workers then get to finish a row; one cut short is claimed again after its lease."""
 
 _ID_OR_OBJECT = ("user", "team", "channel", "enterprise")
 """Fields bolt reads as an id string or as an object with an `id`."""
@@ -135,9 +139,15 @@ class SlackPlatform:
     oauth: bool = False
     metrics: Metrics = NO_METRICS
     _closed: bool = field(default=False, repr=False)
+    answering: int = field(default=0, repr=False)
+    """Requests being answered now (the inbox workers give way to them)."""
+
+    def __post_init__(self) -> None:
+        self.bot.inbox.acking = lambda: self.answering
 
     def mount(self, web_app: web.Application) -> None:
         web_app.router.add_post(EVENTS_PATH, self.handle_events)
+        web_app.on_startup.append(self._start)
         if self.oauth:
             web_app.router.add_get(INSTALL_PATH, self.handle_install)
             web_app.router.add_get(REDIRECT_PATH, self.handle_oauth_redirect)
@@ -151,7 +161,11 @@ class SlackPlatform:
 
     async def handle_events(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
-        response, kind, team = await self._answer(request)
+        self.answering += 1
+        try:
+            response, kind, team = await self._answer(request)
+        finally:
+            self.answering -= 1
         latency = time.perf_counter() - started
         self.metrics.request("slack", kind, latency)
         log.debug("answered a Slack %s in %.1f ms", kind, latency * 1000,
@@ -197,6 +211,10 @@ class SlackPlatform:
             raise web.HTTPNotFound()
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 
+    async def _start(self, _app: web.Application) -> None:
+        """Start the inbox workers: rows left by a process that stopped are worked on at once."""
+        self.bot.inbox.start()
+
     def socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
         """A Socket Mode connection for this app (`await handler.connect_async()` to start)."""
         return AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
@@ -208,7 +226,9 @@ class SlackPlatform:
             try:
                 await self.bot.wait_idle(SHUTDOWN_GRACE)
             except TimeoutError:
-                log.warning("Slack work still running after %.0fs; closing anyway", SHUTDOWN_GRACE)
+                log.warning("Slack work still running after %.0fs; closing anyway (the inbox keeps what was not done)",
+                            SHUTDOWN_GRACE)
+            await self.bot.inbox.close(STOP_GRACE)
             await self.bot.work.close()
             session = getattr(self.client, "session", None)
             if session is not None:
@@ -250,7 +270,9 @@ def build(settings: Settings, ctx: Context, tables: OAuthTables, metrics: Metric
         return bot.bot_token if bot is not None else None
 
     directory = Directory(client, token_for)
-    bot = SlackBot(ctx, client, directory, AfterAck(settings.slack_work_queue, settings.slack_workers, metrics))
+    inbox = Inbox(ctx.store, ctx.clock, PLATFORM, timedelta(seconds=settings.slack_inbox_lease_seconds))
+    bot = SlackBot(ctx, client, directory, AfterAck(settings.slack_work_queue, settings.slack_workers, metrics),
+                   inbox=inbox, workers=settings.slack_workers, ack_first=settings.slack_ack_first, metrics=metrics)
 
     async def delivered(to: Address) -> None:
         await bot.publish_home(to)

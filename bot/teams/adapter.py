@@ -1,7 +1,8 @@
 """The Teams ChatAdapter for the outbox: proactive sends and in-place card updates.
 
-A send continues the person's saved conversation (`continue_conversation`); someone the bot
-has no conversation with yet is reached with `create_conversation` in their tenant, when
+A send posts into the person's saved conversation straight through the connector's REST API
+(`bot.teams.proactive.Connector`; an adapter built without one uses botbuilder's
+`continue_conversation`, as channel posts always do); someone the bot has no conversation with yet is reached with `create_conversation` in their tenant, when
 the tenant allows it. Connector failures become the outbox's delivery errors (see
 `bot.teams.errors`).
 
@@ -22,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
@@ -33,14 +34,17 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from botframework.connector.aio import ConnectorClient
-from msrest.universal_http.requests import ClientRetryPolicy
-from urllib3.util import Retry
 
 from bot.teams import channel_posts
 from bot.teams.cards import CARD_CONTENT_TYPE, continued_card, message_cards
 from bot.teams.errors import ConnectorError, translate
 from bot.teams.files import file_activities
+from bot.teams.proactive import (
+    ClientConversation,
+    Connector,
+    Conversation,
+    connector_of,
+)
 from bot.teams.references import References
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import Clock, Rejected, Unreachable
@@ -116,51 +120,13 @@ class SentRef:
         return cls(conversation_id, tuple(ids), str(service_url or ""))
 
 
-# msrest builds a retry policy for every connector client (one per proactive send), testing 999
-# status codes against this 500-item list: about 3 ms of CPU a send. The same codes, as a set.
-ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
-
-
-def without_retries(policy: Retry) -> None:
-    """Switch off the connector's own HTTP retries, in place (its HTTP session holds this very
-    object). msrest retries a throttled or failed PUT (an edit) by itself, up to 3 times, waiting
-    out Retry-After in a worker thread, so the outbox never heard of the throttling; pacing and
-    retrying are the outbox's."""
-    policy.total = policy.connect = policy.read = policy.status = 0
-    policy.status_forcelist = frozenset()
-    policy.respect_retry_after_header = False
-    policy.raise_on_status = False
-
-
-def connector_of(context: TurnContext) -> ConnectorClient:
-    client: ConnectorClient = context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
-    without_retries(client.config.retry_policy.policy)
-    return client
-
-
-async def post(context: TurnContext, reference: ConversationReference, activity: Activity) -> str:
-    """Post a new activity into the reference's conversation; returns the new activity's id."""
-    TurnContext.apply_conversation_reference(activity, reference)
-    activity.reply_to_id = None
-    response = await connector_of(context).conversations.send_to_conversation(reference.conversation.id, activity)
-    return str(getattr(response, "id", "") or "")
-
-
-async def withdraw(context: TurnContext, reference: ConversationReference, activity_ids: Sequence[str]) -> None:
+async def withdraw(conversation: Conversation, activity_ids: Sequence[str]) -> None:
     """Delete activities the bot posted, as far as the connector lets it (a failed send's first cards)."""
     for activity_id in activity_ids:
         try:
-            await connector_of(context).conversations.delete_activity(reference.conversation.id, activity_id)
+            await conversation.delete(activity_id)
         except Exception:
             log.warning("could not delete card %s of a message that failed to send", activity_id, exc_info=True)
-
-
-async def replace(context: TurnContext, reference: ConversationReference, activity_id: str, activity: Activity) -> None:
-    """Replace the content of an activity the bot sent in the reference's conversation."""
-    TurnContext.apply_conversation_reference(activity, reference)
-    activity.id = activity_id
-    activity.reply_to_id = None
-    await connector_of(context).conversations.update_activity(reference.conversation.id, activity_id, activity)
 
 
 class TeamsChat:
@@ -176,8 +142,10 @@ class TeamsChat:
         app_id: str,
         tenant_rate: float,
         conversation_rate: float,
+        connector: Connector | None = None,
     ) -> None:
         self._cloud = cloud
+        self._connector = connector  # None: sends and edits go through `continue_conversation` too
         self._references = references
         self._clock = clock
         self._app_id = app_id
@@ -199,6 +167,20 @@ class TeamsChat:
                 raise
             raise failure from error
 
+    async def _in(self, reference: ConversationReference, work: Callable[[Conversation], Awaitable[None]]) -> None:
+        """Run `work` on the reference's conversation: straight through the connector's REST API,
+        or in a `continue_conversation` turn when the adapter has no `Connector`."""
+        if self._connector is None:
+            await self._continue(reference, lambda context: work(ClientConversation(context, reference)))
+            return
+        try:
+            await work(self._connector.into(reference))
+        except Exception as error:
+            failure = translate(error)
+            if failure is error:
+                raise
+            raise failure from error
+
     async def send(self, to: Address, message: Message) -> str:
         if to.channel_id is not None:
             return await self._post_in_channel(to, to.channel_id, message)
@@ -207,15 +189,15 @@ class TeamsChat:
             reference = await self._open_conversation(to)
         sent: list[str] = []
 
-        async def logic(context: TurnContext) -> None:
+        async def work(conversation: Conversation) -> None:
             try:
                 for activity in [*message_activities(message), *file_activities(message)]:
-                    sent.append(await post(context, reference, activity))
+                    sent.append(await conversation.post(activity))
             except Exception:
-                await withdraw(context, reference, sent)
+                await withdraw(conversation, sent)
                 raise
 
-        await self._continue(reference, logic)
+        await self._in(reference, work)
         return SentRef(str(reference.conversation.id), tuple(sent), str(reference.service_url)).dump()
 
     async def _post_in_channel(self, to: Address, channel_id: str, message: Message) -> str:
@@ -242,16 +224,10 @@ class TeamsChat:
         if where.service_url:
             reference.service_url = where.service_url
 
-        async def logic(context: TurnContext) -> None:
-            async def put(activity_id: str, activity: Activity) -> None:
-                await replace(context, reference, activity_id, activity)
+        async def work(conversation: Conversation) -> None:
+            await edit_cards(conversation.replace, conversation.post, where.activity_ids, message)
 
-            async def post_new(activity: Activity) -> str:
-                return await post(context, reference, activity)
-
-            await edit_cards(put, post_new, where.activity_ids, message)
-
-        await self._continue(reference, logic)
+        await self._in(reference, work)
 
     async def _open_conversation(self, to: Address) -> ConversationReference:
         """Start a one-to-one chat with someone who never wrote to the bot, in their tenant."""

@@ -3,6 +3,8 @@
 429 -> RateLimited (Retry-After, else 1 s); 412, 5xx and dropped connections -> TransientError;
 403 MessageWritesBlocked (the app was removed or the bot blocked) -> Unreachable; 401 and 408
 -> TransientError (a token or timeout that may pass); any other 4xx -> Rejected (not retried).
+The same mapping for botbuilder's exceptions (`translate`) and for an answer the direct REST
+call got (`for_status`, from bot/teams/proactive.py).
 """
 
 from __future__ import annotations
@@ -50,10 +52,8 @@ def _code_and_message(error: HttpOperationError) -> tuple[str, str]:
     return code, message or str(error)
 
 
-def retry_after(error: HttpOperationError) -> float:
+def retry_after_seconds(raw: str | None) -> float:
     """Seconds to wait, from a Retry-After header in seconds or as an HTTP date; 1 s when absent."""
-    headers: Any = getattr(error.response, "headers", None) or {}
-    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
     if not raw:
         return 1.0
     try:
@@ -66,20 +66,25 @@ def retry_after(error: HttpOperationError) -> float:
         return 1.0
 
 
+def for_status(status: int, code: str, message: str, retry_after_header: str | None) -> DeliveryError:
+    """The delivery error a connector answer with an error `status` stands for."""
+    if status == 429:
+        return RateLimited(retry_after_seconds(retry_after_header), f"Teams throttled the bot (429): {message}")
+    if status in (401, 408, 412) or status >= 500:
+        return TransientError(f"Bot Framework connector answered {status}: {message}")
+    if status == 403 and code in BLOCKED_CODES:
+        return Unreachable(f"Teams refused the message ({code}): the app was removed or the bot blocked")
+    return ConnectorError(status, code, message)
+
+
 def translate(error: BaseException) -> BaseException:
     """The delivery error an exception from the connector stands for (or the error itself)."""
     if isinstance(error, DeliveryError):
         return error
     if isinstance(error, HttpOperationError):
-        status = _status(error)
         code, message = _code_and_message(error)
-        if status == 429:
-            return RateLimited(retry_after(error), f"Teams throttled the bot (429): {message}")
-        if status in (401, 408, 412) or status >= 500:
-            return TransientError(f"Bot Framework connector answered {status}: {message}")
-        if status == 403 and code in BLOCKED_CODES:
-            return Unreachable(f"Teams refused the message ({code}): the app was removed or the bot blocked")
-        return ConnectorError(status, code, message)
+        headers: Any = getattr(error.response, "headers", None) or {}
+        return for_status(_status(error), code, message, headers.get("Retry-After") if hasattr(headers, "get") else None)
     if isinstance(error, ClientRequestError | aiohttp.ClientError | asyncio.TimeoutError | ConnectionError):
         return TransientError(f"could not reach the Bot Framework connector: {error!r}")
     return error

@@ -22,7 +22,9 @@ from botbuilder.schema import Activity
 from bot.teams.activities import unanswerable
 from bot.teams.adapter import TeamsChat
 from bot.teams.bot import FollowThroughBot
+from bot.teams.proactive import Connector
 from bot.teams.references import References
+from bot.teams.tokens import Tokens, app_credentials
 from handlers.context import Context
 from handlers.contract.ports import ChatAdapter, ReferenceBook
 from settings import Settings
@@ -55,10 +57,12 @@ class TeamsPlatform:
     """The Teams bot, its HTTP route and its outbox adapter."""
 
     def __init__(self, settings: Settings, ctx: Context, book: ReferenceBook) -> None:
-        self._auth = ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
+        config = bot_framework_config(settings)
+        self._auth = ConfigurationBotFrameworkAuthentication(config)
         self._cloud = CloudAdapter(self._auth)
         references = References(book)
         self._bot = FollowThroughBot(ctx, references)
+        self._connector = Connector(Tokens(make=lambda: app_credentials(config)))
         self.adapter: ChatAdapter = TeamsChat(
             self._cloud,
             references,
@@ -66,6 +70,7 @@ class TeamsPlatform:
             settings.microsoft_app_id or "",
             settings.teams_tenant_rate,
             settings.teams_conversation_rate,
+            self._connector,
         )
 
     def mount(self, app: web.Application) -> None:
@@ -100,7 +105,8 @@ class TeamsPlatform:
         return web.Response(status=201)
 
     async def close(self) -> None:
-        """Nothing to release: the connector clients live only as long as each request."""
+        """Close the proactive sends' HTTP session (botbuilder's clients live only as long as each request)."""
+        await self._connector.close()
 
 
 def build(settings: Settings, ctx: Context, book: ReferenceBook) -> TeamsPlatform | None:

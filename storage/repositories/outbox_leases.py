@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -18,11 +19,15 @@ from sqlalchemy import (
     CursorResult,
     Result,
     Select,
+    Table,
+    Update,
     and_,
+    bindparam,
     false,
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -101,7 +106,11 @@ class OutboxClaims:
 
     async def _lock_whole_recipients(self, s: AsyncSession, wanted: Select[int, int], now: datetime) -> list[int]:
         """PostgreSQL: under the claim lock, lock the wanted rows (skipping rows another
-        transaction holds) and keep the recipients whose rows were all locked."""
+        transaction holds) and keep the recipients whose rows were all locked. The claim's joins
+        are hashed, never nested loops: right after a fan-out is queued the table's statistics
+        don't know it yet, and a nested loop then checks every queued row against every other
+        one (0.5 s a claim with 10,000 queued, against 5 ms)."""
+        await s.execute(text("SET LOCAL enable_nestloop = off"))
         await s.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
         by_recipient: dict[int, set[int]] = defaultdict(set)
         for row_id, recipient_id in (await s.execute(wanted)).all():
@@ -189,11 +198,17 @@ class OutboxClaims:
         return await self._finishing((row, values))
 
     async def _finish_many(self, outcomes: list[tuple[Outbox, dict[str, object]]]) -> list[bool]:
-        """Outcomes of many rows in one transaction (group commit), each fenced on its own."""
+        """Outcomes of many rows in one transaction (group commit), each fenced on its own: one
+        statement per shape of outcome, built once, run with each row's values."""
         async with self._writing() as s:
             held_ids = set()
             for row, values in sorted(outcomes, key=lambda item: item[0].id):  # rows locked in id order
-                if _rowcount(await s.execute(update(Outbox).where(_held(row)).values(**values))) == 1:
+                if row.claim_token is None:
+                    raise ValueError(f"outbox row {row.id} was not claimed")
+                statement = _fenced_update(tuple(sorted(values)))
+                parameters = {f"new_{key}": value for key, value in values.items()}
+                result = await s.execute(statement, {"held_id": row.id, "held_token": row.claim_token, **parameters})
+                if _rowcount(result) == 1:
                     held_ids.add(row.id)
             return [row.id in held_ids for row, _ in outcomes]
 
@@ -228,6 +243,20 @@ class OutboxClaims:
         """Record an outcome for a held row; False (and nothing changed) if the lease was lost."""
         async with self._writing() as s:
             return _rowcount(await s.execute(update(Outbox).where(_held(row)).values(**values))) == 1
+
+
+@lru_cache(maxsize=64)
+def _fenced_update(columns: tuple[str, ...]) -> Update:
+    """UPDATE outbox SET each of `columns` WHERE it is the row :held_id, still held under the claim
+    :held_token (the fence of `_held`), as a Core statement: nothing to build per row, and no
+    session state to bring in line."""
+    table = cast(Table, Outbox.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("held_id"), table.c.claim_token == bindparam("held_token"),
+               table.c.status == OutboxStatus.SENDING)
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+    )
 
 
 def _held(row: Outbox) -> ColumnElement[bool]:

@@ -3,8 +3,8 @@ against what stands in for its platform, and offers the tests one uniform view o
 
 * `slack`: `SlackChat` on the fake Slack Web API (`tests.slack.fake_slack`), its client built
   with `make_client(..., retries=0)` so a 429 or 500 reaches the adapter.
-* `teams`: `TeamsChat` on a `CloudAdapter` without app id, talking to the fake Bot Framework
-  connector (`tests.teams.fake_connector`); the person has a saved conversation reference
+* `teams`: `TeamsChat` on a `CloudAdapter` without app id, its sends and edits going straight to
+  the fake Bot Framework connector's REST API (`tests.teams.fake_connector`) as in production; the person has a saved conversation reference
   (in a migrated SQLite file) whose serviceUrl is the fake.
 * `console`: `ConsoleChat` printing into an `io.StringIO`; it never fails.
 * `memory`: `tests.support.FakeChat`, which raises whatever error it is told to.
@@ -33,7 +33,9 @@ from bot.slack.adapter import SlackChat
 from bot.slack.web import Directory, make_client
 from bot.teams.adapter import TeamsChat
 from bot.teams.platform import bot_framework_config
+from bot.teams.proactive import Connector
 from bot.teams.references import References
+from bot.teams.tokens import Tokens
 from handlers.contract import ports
 from handlers.contract.messages import Address
 from handlers.contract.ports import ChatAdapter, DeliveryError, FixedClock
@@ -213,10 +215,14 @@ async def teams_driver(tmp_path: Path) -> AsyncIterator[Driver]:
             await references.save(address, reference, NOW)
             settings = Settings(_env_file=None, teams_enabled=True, microsoft_app_id=None)  # type: ignore[call-arg]
             cloud = CloudAdapter(ConfigurationBotFrameworkAuthentication(bot_framework_config(settings)))
+            direct = Connector(Tokens())  # the outbox's sends go straight to the REST API, as in production
             adapter = TeamsChat(
-                cloud, references, FixedClock(NOW), "", settings.teams_tenant_rate, settings.teams_conversation_rate,
+                cloud, references, FixedClock(NOW), "", settings.teams_tenant_rate, settings.teams_conversation_rate, direct,
             )
-            yield TeamsDriver(connector, adapter, address)
+            try:
+                yield TeamsDriver(connector, adapter, address)
+            finally:
+                await direct.close()
     finally:
         await runner.cleanup()
 

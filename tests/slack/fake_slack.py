@@ -125,6 +125,10 @@ class FakeSlack:
     _buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     response_gate: asyncio.Event | None = None
     """While set to an unset Event, posts to response URLs wait for it (a slow Slack)."""
+    method_gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    """Web API method -> an Event: while it is unset, calls to that method wait for it (a Slack
+    that hangs); `waiting` counts the calls held so."""
+    waiting: int = 0
     _ts: int = 0
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -254,6 +258,10 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if (gate := self.method_gates.get(method)) is not None and not gate.is_set():
+            self.waiting += 1
+            await gate.wait()
+            self.waiting -= 1
         params = await self._params(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")

@@ -24,6 +24,7 @@ from app import build_platforms, build_web_app
 from bot.slack.platform import SlackPlatform
 from handlers.context import Context
 from handlers.contract.ports import FixedClock
+from handlers.dashboard_sign_in import links_for
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.jobs import run_due
 from settings import Settings
@@ -61,7 +62,8 @@ class SlackHarness:
         options.update(settings)
         self.settings = Settings(_env_file=None, **options)  # type: ignore[call-arg]
         self.db = Database(db_url)
-        self.ctx = Context(store=Store(self.db.sessions), clock=clock, forms=True)
+        self.ctx = Context(store=Store(self.db.sessions), clock=clock, forms=True,
+                           sign_in=links_for(self.settings.session_secret, self.settings.dashboard_base, clock))
         self.platform: SlackPlatform
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None

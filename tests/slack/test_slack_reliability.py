@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from storage.inbox_models import InboxEntry
 from storage.models import CheckIn, Commitment, Outbox, Person
+from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import TEAM, SlackHarness
 from tests.slack.test_slack_flows import button
 
@@ -117,28 +120,34 @@ async def test_a_database_that_is_briefly_gone_gets_a_clear_reply_and_the_form_s
 
 
 async def test_wait_idle_waits_for_the_work_after_the_ack(slack: SlackHarness) -> None:
-    """The bot counts a listener's work from its first step to its last, after the ack included."""
+    """The bot counts a listener's work from its first step to its last: the listener, then the
+    inbox row it wrote (before its ack), until that row's work is done."""
     bot = slack.platform.bot
     acked, release = asyncio.Event(), asyncio.Event()
-    replies: list[dict[str, Any]] = []
+    slack.fake.response_gate = asyncio.Event()  # the reply waits: the row's work can't finish yet
 
     async def ack(**_: Any) -> None:
         acked.set()
-        await release.wait()  # Slack has its answer; the work after it is held here
+        await release.wait()  # Slack has its answer; the listener is held here
 
-    async def respond(**reply: Any) -> None:
-        replies.append(reply)
-
-    body = {"team_id": TEAM, "user_id": "URITA", "user_name": "rita", "command": "/commit", "text": "20 calls every weekday"}
+    body = {"team_id": TEAM, "user_id": "URITA", "user_name": "rita", "command": "/commit", "text": "20 calls every weekday",
+            "response_url": slack.fake.response_url("held")}
+    respond = AsyncRespond(response_url=body["response_url"])
     work = asyncio.ensure_future(bot.on_command(ack, body, respond))
     await acked.wait()
-    assert bot.in_flight == 1
+    assert await slack.db.count(InboxEntry) == 1, "the request was written before the ack"
+    assert bot.in_flight == 2, "the listener and its inbox row"
     with pytest.raises(TimeoutError):
         await bot.wait_idle(0.05)
     assert not work.done()
 
     release.set()
+    await asyncio.wait_for(work, 5.0)
+    assert bot.in_flight == 1, "the listener is done; its row's work is not"
+    with pytest.raises(TimeoutError):
+        await bot.wait_idle(0.05)
+    slack.fake.response_gate.set()
     await bot.wait_idle(5.0)
-    assert work.done() and bot.in_flight == 0
+    assert bot.in_flight == 0 and await slack.db.count(InboxEntry) == 0
     assert [c.title for c in await slack.db.all(Commitment)] == ["20 calls"]
-    assert replies and "Logged #1: 20 calls" in replies[-1]["text"]
+    assert sum("Logged #1: 20 calls" in FakeSlack.blocks_text(c) for c in slack.fake.calls_to("response_url")) == 1

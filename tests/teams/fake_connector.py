@@ -13,6 +13,9 @@ with 413 `RequestEntityTooLarge`, so tests prove the bot's cards stay within Tea
 limit, and it keeps each activity as it now reads (`activities`): a PUT must name one that
 exists (else 404 `ActivityNotFoundInConversation`) and a DELETE removes it.
 
+Given a `login` (tests/teams/fake_login.py), it also serves that token endpoint and, like the
+real connector, answers 401 to any call without a bearer token the login issued.
+
 Files reach a person the Teams way: after they accept a file consent card, the bot PUTs the
 bytes to the upload URL of `upload_info(name)` (served here, kept in `files`).
 """
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.teams.fake_login import FakeLogin
 
 MAX_ACTIVITY_BYTES = 28_000
 """The biggest activity (its JSON body, in bytes) the connector takes, as Teams does (about 28 KB)."""
@@ -115,6 +120,8 @@ class FakeConnector:
     """If set, the same per tenant (the activity's conversation tenant; Teams: 50 a second per app)."""
     throttled: int = 0
     """How many calls the limits above refused."""
+    login: FakeLogin | None = None
+    """If set, calls must carry a token this login issued (else 401), and it is served here too."""
     _buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
 
     def fail(
@@ -137,7 +144,16 @@ class FakeConnector:
         app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", self._delete)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_put("/onedrive/upload/{name}", self._upload)
+        if self.login is not None:
+            self.login.mount(app)
         return app
+
+    def _unauthorized(self, request: web.Request) -> web.Response | None:
+        """401, as the connector answers a call without a valid token (None: the call may go on)."""
+        if self.login is None or self.login.valid(request.headers.get("Authorization")):
+            return None
+        self.calls.append(Call(request.method, request.path, request.match_info.get("conversation"), None, {}, 401))
+        return web.json_response({"message": "Authorization has been denied for this request."}, status=401)
 
     def _failure(self, key: str) -> Failure | None:
         pending = self._failures.get(key)
@@ -147,6 +163,8 @@ class FakeConnector:
         return pending.pop(0) if pending else None
 
     async def _create(self, request: web.Request) -> web.Response:
+        if (refused := self._unauthorized(request)) is not None:
+            return refused
         body = await request.json()
         failure = self._failure(CREATE)
         if failure is not None:
@@ -165,6 +183,8 @@ class FakeConnector:
         return web.json_response({"id": conversation_id, "serviceUrl": self.url}, status=201)
 
     async def _activity(self, request: web.Request) -> web.Response:
+        if (refused := self._unauthorized(request)) is not None:
+            return refused
         raw = await request.read()
         body = await request.json()
         conversation_id = request.match_info["conversation"]
@@ -203,6 +223,8 @@ class FakeConnector:
         return 0.0
 
     async def _delete(self, request: web.Request) -> web.Response:
+        if (refused := self._unauthorized(request)) is not None:
+            return refused
         conversation_id, activity_id = request.match_info["conversation"], request.match_info["activity"]
         known = self.activities.pop((conversation_id, activity_id), None) is not None
         status = 200 if known else 404

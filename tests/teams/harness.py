@@ -21,6 +21,7 @@ import app
 from bot.teams.platform import TeamsPlatform
 from handlers.context import Context
 from handlers.contract.ports import FixedClock
+from handlers.dashboard_sign_in import links_for
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.jobs import run_due
 from settings import Settings
@@ -144,7 +145,8 @@ class TeamsWorld:
 
 
 async def serve(url: str, clock: FixedClock, settings: Settings, db: Database) -> tuple[web.AppRunner, TeamsPlatform, str]:
-    ctx = Context(store=Store(db.sessions), clock=clock, forms=True)
+    ctx = Context(store=Store(db.sessions), clock=clock, forms=True,
+                  sign_in=links_for(settings.session_secret, settings.dashboard_base, clock))
     platforms = app.build_platforms(settings, ctx)
     teams = [p for p in platforms if p.adapter.platform == "teams"]
     assert len(teams) == 1
