@@ -107,15 +107,6 @@ class Inbox:
         except StoreUnavailable as error:
             raise InboxUnavailable(str(error)) from error
 
-    async def forget_delivery(self, item: InboxItem) -> None:
-        """The item's work rolled back whole (the database failed mid-way): forget that its
-        delivery was seen, so running it again is not dropped as a replay."""
-        try:
-            async with self._store.transaction() as tx:
-                await tx.inbox.forget_delivery(self.platform, item.delivery_id)
-        except StoreUnavailable as error:
-            raise InboxUnavailable(str(error)) from error
-
     async def depth(self) -> int:
         """Requests waiting or being worked on, for the operator."""
         try:

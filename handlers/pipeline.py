@@ -1,5 +1,6 @@
-"""The one path every platform takes: drop a retried delivery, run the router, render the
-result through the platform's `Renderer`, with one error policy for all.
+"""The one path every platform takes: run the router (which drops a retried delivery, in the
+same transaction as the work), render the result through the platform's `Renderer`, with one
+error policy for all.
 
 Usage (in a platform's request handler)::
 
@@ -41,12 +42,13 @@ async def deliver(
 ) -> Result | None:
     """Handle one inbound action and show the result; None when the delivery was a retry of one
     already handled (`delivery_id`: the platform's id for this delivery, unique per `platform`)."""
-    if delivery_id and not await first_delivery(ctx, platform or incoming.actor.address.platform, delivery_id):
-        log.info("dropping a repeated delivery %s", delivery_id)
-        return None
+    delivery = (platform or incoming.actor.address.platform, delivery_id) if delivery_id else None
     incoming = cleaned(incoming)
     try:
-        result, reason = await router.handle(ctx, incoming), FORM_NOT_SAVED
+        result, reason = await router.handle(ctx, incoming, delivery=delivery), FORM_NOT_SAVED
+    except router.Repeated:
+        log.info("dropping a repeated delivery %s", delivery_id)
+        return None
     except Exception:  # a bug: the transaction rolled back, so say that nothing was saved
         code = error_id()
         address = incoming.actor.address
@@ -64,17 +66,6 @@ async def deliver(
 def error_id() -> str:
     """A short random id that ties what the person was told to the traceback in the log."""
     return secrets.token_hex(4)
-
-
-async def first_delivery(ctx: Context, platform: str, delivery_id: str) -> bool:
-    """Record a delivery id; False if it was handled before. With the database down the action
-    is handled anyway (without retry protection), so the person hears that nothing was saved."""
-    try:
-        async with ctx.store.transaction() as tx:
-            return await tx.deliveries.first_time(platform, delivery_id, ctx.clock.now())
-    except StoreUnavailable:
-        log.warning("could not record delivery %s; handling it without retry protection", delivery_id)
-        return True
 
 
 def keep_form_open(form_id: str, result: Result, reason: str = FORM_NOT_SAVED) -> Result:

@@ -74,11 +74,20 @@ GREETING = (
 CONFLICT_RETRIES = 3
 
 
-async def handle(ctx: Context, incoming: Incoming) -> Result:
+class Repeated(Exception):
+    """The platform delivered this again: it was handled (and committed) before."""
+
+
+async def handle(ctx: Context, incoming: Incoming, *, delivery: tuple[str, str] | None = None) -> Result:
+    """Handle one inbound action in one transaction. `delivery` (platform, the platform's id
+    for this delivery) is recorded in that same transaction, so a delivery counts as handled
+    exactly when its work committed; one handled before raises `Repeated`."""
     now = ctx.clock.now()
     for attempt in range(1, CONFLICT_RETRIES + 1):
         try:
             async with ctx.store.transaction() as tx:
+                if delivery is not None and not await tx.deliveries.first_time(*delivery, now):
+                    raise Repeated(delivery[1])
                 return await _dispatch(tx, incoming, now, ctx.forms, ctx.sign_in)
         except (WriteConflict, MissingRow) as error:
             # Two requests from one person raced (a first message and App Home at once, two

@@ -191,15 +191,15 @@ class InboxWork:
                 return
 
     async def _may_run_again(self, item: InboxItem, started: float) -> bool:
-        """The database was down mid-work (nothing saved, nothing said): wait for it, forget the
-        delivery the pipeline may have recorded, and run again; after `DOWN_PATIENCE` seconds,
-        tell the person to try again instead (False)."""
+        """The database was down mid-work: wait for it and run again (work that did commit before
+        the failure is then dropped as a replay: its delivery id was recorded in the same
+        transaction); after `DOWN_PATIENCE` seconds, tell the person to try again instead (False)."""
         tries = 0
         while time.monotonic() - started < DOWN_PATIENCE:
             await asyncio.sleep(DOWN_BACKOFF[min(tries, len(DOWN_BACKOFF) - 1)])
             tries += 1
             try:
-                await self.inbox.forget_delivery(item)
+                await self.inbox.depth()
                 return True
             except InboxUnavailable:
                 continue

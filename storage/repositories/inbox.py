@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inbox_models import InboxEntry
-from storage.models import ProcessedEvent
 from storage.repositories.outbox import _db_time
 
 
@@ -79,12 +78,6 @@ class InboxRows:
             .values(attempts=attempts, not_before=_db_time(self._s, delay), claim_token=None, lease_until=None)
         )
         return bool(cast(CursorResult[Any], result).rowcount == 1)
-
-    async def forget_delivery(self, platform: str, delivery_id: str) -> None:
-        """Forget that a delivery was seen (its work rolled back and is to be run again)."""
-        await self._s.execute(
-            delete(ProcessedEvent).where(ProcessedEvent.platform == platform, ProcessedEvent.event_id == delivery_id[:200])
-        )
 
     async def count(self, platform: str) -> int:
         return int(await self._s.scalar(select(func.count()).select_from(InboxEntry).where(InboxEntry.platform == platform)) or 0)
