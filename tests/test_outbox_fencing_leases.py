@@ -23,10 +23,14 @@ from tests.support import Database, FakeChat, migrate, utc
 from tests.test_outbox_fencing import AT, LoggingChat, person, queue, rows
 
 LEASE = timedelta(seconds=0.5)
-SLOW_SEND_LEASE = timedelta(seconds=1.5)
+SLOW_SEND_LEASE = timedelta(seconds=3)
 """For the renewal test: renewals (every third of the lease) must land while another dispatcher
-claims on the same SQLite file all along, whose busy handler sleeps and polls; on a loaded
-machine one renewal took longer than the third of a 0.5 s lease."""
+(a second store, as a second process would be) claims on the same SQLite file all along, and
+SQLite's busy handler sleeps and polls: on a loaded machine renewals were once held up for more
+than 0.5 s, and once for more than 1 s."""
+KILLED_LEASE = timedelta(seconds=1.5)
+"""For the takeover test: the heir's first claim must come while the lease still holds; on a
+loaded machine more than 0.5 s once passed between the doomed claim and the heir's."""
 
 
 def blocking(name: str) -> LoggingChat:
@@ -85,8 +89,8 @@ async def test_a_dispatcher_killed_mid_send_is_taken_over_after_its_lease(databa
         await queue(first_db, mona, "m1", "m2", "m3")
         await queue(first_db, nils, "n1")
         doomed, heir = blocking("doomed"), LoggingChat(name="heir")
-        first = Dispatcher(first_db.store, {"test": doomed}, FixedClock(AT), lease=LEASE)
-        second = Dispatcher(second_db.store, {"test": heir}, FixedClock(AT), lease=LEASE)
+        first = Dispatcher(first_db.store, {"test": doomed}, FixedClock(AT), lease=KILLED_LEASE)
+        second = Dispatcher(second_db.store, {"test": heir}, FixedClock(AT), lease=KILLED_LEASE)
 
         killed = asyncio.create_task(first.dispatch_once())
         await until(lambda: sorted(doomed.started) == ["m1", "n1"])  # both recipients in flight
@@ -96,7 +100,7 @@ async def test_a_dispatcher_killed_mid_send_is_taken_over_after_its_lease(databa
         in_flight = set(doomed.started)
 
         assert (await second.dispatch_once()).rows == []  # its lease still holds
-        await asyncio.sleep(LEASE.total_seconds() * 1.5)  # nobody renews it: it runs out
+        await asyncio.sleep(KILLED_LEASE.total_seconds() * 1.5)  # nobody renews it: it runs out
         report = await second.dispatch_once()
 
         assert (report.sent, report.lost) == (4, 0)
