@@ -42,10 +42,11 @@ DOWN_BACKOFF = (0.5, 1.0, 2.0, 4.0)
 """Seconds between tries while the database is down (the last one repeats)."""
 DOWN_PATIENCE = 3.0
 """Seconds a row's work is retried while the database is down before the person is told."""
-ACKS_FIRST_WAIT = 0.25
+ACKS_FIRST_WAIT = 5.0
 """While requests wait for their ack, workers start at most one row at a time, each after
-waiting up to this long for a gap in the requests: the acks come first, the backlog waits on
-disk, and it still moves under a load that never pauses."""
+waiting up to this many seconds for a gap in the requests: the acks come first (a row's work
+on the same loop would hold up every ack that arrives meanwhile), the backlog waits on disk,
+and it still moves under a flood that never pauses."""
 ACKS_FIRST_STEP = 0.005
 
 
@@ -164,10 +165,9 @@ class InboxWork:
 
     async def _acks_first(self) -> None:
         """Wait (up to `ACKS_FIRST_WAIT`) until no request waits for its ack and no row is worked on."""
-        waited = 0.0
-        while (self.acking() or self._active) and waited < ACKS_FIRST_WAIT:
+        until = time.monotonic() + ACKS_FIRST_WAIT
+        while (self.acking() or self._active) and time.monotonic() < until:
             await asyncio.sleep(ACKS_FIRST_STEP)
-            waited += ACKS_FIRST_STEP
 
     async def _one(self, item: InboxItem) -> None:
         try:
