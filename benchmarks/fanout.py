@@ -35,7 +35,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 from botbuilder.integration.aiohttp import (  # noqa: E402
     CloudAdapter,
@@ -50,7 +52,9 @@ from botbuilder.integration.aiohttp import (  # noqa: E402
 )
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference  # noqa: E402
 
+from benchmarks.fake_connector_process import delivered as delivered_by  # noqa: E402
 from benchmarks.fanout_world import queue_fanout, watch  # noqa: E402
+from benchmarks.tick import postgresql_databases  # noqa: E402
 from bot.slack.adapter import SlackChat  # noqa: E402
 from bot.slack.web import Directory, make_client  # noqa: E402
 from bot.teams.adapter import TeamsChat  # noqa: E402
@@ -96,6 +100,9 @@ class Outcome:
     cpu: float
     """Seconds of this process's CPU time while the fan-out ran."""
 
+
+FAKE_IN_PROCESS = False
+"""Teams: run the fake connector in the bot's process (as before) instead of a process of its own."""
 
 TEAMS_CLIENT = "rest"
 """How the Teams adapter sends: "rest" (bot/teams/proactive.py) or "botbuilder"."""
@@ -143,17 +150,20 @@ async def run(scenario: Scenario, url: str) -> Outcome:
         scheduler.start()
         seconds = await watch(sessions, workspaces, timeout=minimum * 3 + 30)
         cpu = time.process_time() - cpu
-    finally:
         scheduler.shutdown(wait=False)
+        counted = await delivered()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await close()
         await engine.dispose()
     paces = {w: dispatcher.pacing.pace(scenario.platform, w) for w in workspaces}
     rates = {w: pace.rate for w, pace in paces.items()}
     refused = {w: pace.refused for w, pace in paces.items()}
-    return Outcome(seconds, delivered(), throttled(), rates, refused, cpu)
+    return Outcome(seconds, counted, throttled(), rates, refused, cpu)
 
 
-Built = tuple[ChatAdapter, Callable[[], Counter[str]], Callable[[], int], Callable[[], Any]]
+Built = tuple[ChatAdapter, Callable[[], Awaitable[Counter[str]]], Callable[[], int], Callable[[], Any]]
 
 
 async def slack_world(scenario: Scenario, workspaces: list[str], store: Store) -> Built:
@@ -170,7 +180,7 @@ async def slack_world(scenario: Scenario, workspaces: list[str], store: Store) -
         client, Directory(client, token_for), workspace_rate=SETTINGS.slack_workspace_rate, channel_rate=SETTINGS.slack_channel_rate,
     )
 
-    def delivered() -> Counter[str]:
+    async def delivered() -> Counter[str]:
         return Counter(str(c.params["channel"]) + "|" + str(c.params.get("text")) for c in fake.calls_to("chat.postMessage"))
 
     async def close() -> None:
@@ -182,8 +192,12 @@ async def slack_world(scenario: Scenario, workspaces: list[str], store: Store) -
 
 
 async def teams_world(scenario: Scenario, workspaces: list[str], store: Store) -> Built:
-    fake = FakeConnector(conversation_rate=7.0, tenant_rate=scenario.limit_per_second)
-    runner, fake.url = await serve(fake.app())
+    fake = await FakeConnectorProcess.start(7.0, scenario.limit_per_second) if not FAKE_IN_PROCESS else None
+    local = FakeConnector(conversation_rate=7.0, tenant_rate=scenario.limit_per_second) if fake is None else None
+    runner = None
+    if local is not None:
+        runner, local.url = await serve(local.app())
+    url = fake.url if fake is not None else local.url  # type: ignore[union-attr]
     references = References(ConversationRefs(store.sessions))
     now = datetime.now(UTC)
     for workspace in workspaces:
@@ -192,7 +206,7 @@ async def teams_world(scenario: Scenario, workspaces: list[str], store: Store) -
             reference = ConversationReference(
                 bot=ChannelAccount(id="28:bot", name="Follow-Through"), user=ChannelAccount(id=user, name=f"Rep {i}"),
                 conversation=ConversationAccount(id=f"a:{user}", tenant_id=workspace, conversation_type="personal"),
-                channel_id="msteams", service_url=fake.url,
+                channel_id="msteams", service_url=url,
             )
             await references.save(Address("teams", workspace, user), reference, now)
     settings = Settings(_env_file=None, teams_enabled=True, microsoft_app_id=None)  # type: ignore[call-arg]
@@ -201,18 +215,58 @@ async def teams_world(scenario: Scenario, workspaces: list[str], store: Store) -
     adapter = TeamsChat(
         cloud, references, SystemClock(), "", settings.teams_tenant_rate, settings.teams_conversation_rate, connector,
     )
+    outcome: dict[str, Any] = {}
 
-    def delivered() -> Counter[str]:
-        return Counter(
-            f"{c.conversation_id}|{c.text or c.body.get('text')}" for c in fake.calls if c.method == "POST" and c.status == 200
-        )
+    async def delivered() -> Counter[str]:
+        if fake is not None:
+            outcome.update(await fake.outcome())
+            return Counter(outcome["delivered"])
+        assert local is not None
+        return delivered_by(local)
+
+    def throttled() -> int:
+        return int(outcome.get("throttled", 0)) if fake is not None else local.throttled  # type: ignore[union-attr]
 
     async def close() -> None:
         if connector is not None:
             await connector.close()
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
+        if fake is not None:
+            await fake.stop()
 
-    return adapter, delivered, lambda: fake.throttled, close
+    return adapter, delivered, throttled, close
+
+
+class FakeConnectorProcess:
+    """benchmarks/fake_connector_process.py, started and stopped around a run."""
+
+    def __init__(self, process: asyncio.subprocess.Process, url: str) -> None:
+        self.process = process
+        self.url = url
+
+    @classmethod
+    async def start(cls, conversation_rate: float, tenant_rate: float) -> FakeConnectorProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).with_name("fake_connector_process.py")),
+            "--conversation-rate", str(conversation_rate), "--tenant-rate", str(tenant_rate),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
+        if not line.startswith("ready "):
+            process.kill()
+            raise RuntimeError(f"the fake connector did not start: {line!r}")
+        return cls(process, line.removeprefix("ready "))
+
+    async def outcome(self) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http, http.get(f"{self.url}_bench/outcome") as response:
+            answer: dict[str, Any] = await response.json()
+            return answer
+
+    async def stop(self) -> None:
+        self.process.terminate()
+        await self.process.wait()
 
 
 def report(scenario: Scenario, outcome: Outcome) -> bool:
@@ -245,20 +299,26 @@ async def main() -> int:
     parser.add_argument("--quick", action="store_true", help="CI-size runs (about 20 s each)")
     parser.add_argument("--only", action="append", help="run only these scenarios (slack-1, slack-10, teams-1, teams-10)")
     parser.add_argument("--database-url", help="an empty database to use instead of a throwaway SQLite file")
+    parser.add_argument("--postgresql", action="store_true", help="a throwaway PostgreSQL cluster (or TEST_DATABASE_URL's server) instead of SQLite")
+    parser.add_argument("--fake-in-process", action="store_true", help="Teams: the fake connector in this process (its CPU counted in)")
     parser.add_argument("--teams-client", choices=("rest", "botbuilder"), default="rest", help="how Teams messages are sent")
     parser.add_argument("--tenant-rate", type=float, help="teams-10: each tenant's limit a second (default 50; 5 with --quick)")
     parser.add_argument("--per-tenant", type=int, help="teams-10: messages to each tenant (default 2,000; 100 with --quick)")
     args = parser.parse_args()
-    global TEAMS_CLIENT
+    global TEAMS_CLIENT, FAKE_IN_PROCESS
     TEAMS_CLIENT = args.teams_client
+    FAKE_IN_PROCESS = args.fake_in_process
     ok = True
-    for scenario in scenarios(args.quick, args.tenant_rate, args.per_tenant):
-        if args.only and scenario.name not in args.only:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.database_url or f"sqlite+aiosqlite:///{tmp}/fanout.db"
-            await asyncio.to_thread(upgrade, url)
-            ok = report(scenario, await run(scenario, url)) and ok
+    async with AsyncExitStack() as stack:
+        fresh = await stack.enter_async_context(postgresql_databases()) if args.postgresql else None
+        for scenario in scenarios(args.quick, args.tenant_rate, args.per_tenant):
+            if args.only and scenario.name not in args.only:
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                url = args.database_url or (await fresh() if fresh is not None else f"sqlite+aiosqlite:///{tmp}/fanout.db")
+                print(f"\n(database: {url.split(':', 1)[0]})")
+                await asyncio.to_thread(upgrade, url)
+                ok = report(scenario, await run(scenario, url)) and ok
     print("\n(figures from a shared machine: noisy)")
     return 0 if ok else 1
 

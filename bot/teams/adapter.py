@@ -46,6 +46,7 @@ from bot.teams.proactive import (
     connector_of,
 )
 from bot.teams.references import References
+from bot.teams.wire import Json
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import Clock, Rejected, Unreachable
 
@@ -167,11 +168,12 @@ class TeamsChat:
                 raise
             raise failure from error
 
-    async def _in(self, reference: ConversationReference, work: Callable[[Conversation], Awaitable[None]]) -> None:
-        """Run `work` on the reference's conversation: straight through the connector's REST API,
-        or in a `continue_conversation` turn when the adapter has no `Connector`."""
+    async def _in(self, reference: Json, work: Callable[[Conversation], Awaitable[None]]) -> None:
+        """Run `work` on the saved reference's conversation: straight through the connector's REST
+        API, or in a `continue_conversation` turn when the adapter has no `Connector`."""
         if self._connector is None:
-            await self._continue(reference, lambda context: work(ClientConversation(context, reference)))
+            turn_reference = ConversationReference.deserialize(reference)
+            await self._continue(turn_reference, lambda context: work(ClientConversation(context, turn_reference)))
             return
         try:
             await work(self._connector.into(reference))
@@ -184,9 +186,9 @@ class TeamsChat:
     async def send(self, to: Address, message: Message) -> str:
         if to.channel_id is not None:
             return await self._post_in_channel(to, to.channel_id, message)
-        reference = await self._references.find(to)
+        reference = await self._references.find_json(to)
         if reference is None:
-            reference = await self._open_conversation(to)
+            reference = (await self._open_conversation(to)).serialize()
         sent: list[str] = []
 
         async def work(conversation: Conversation) -> None:
@@ -198,7 +200,7 @@ class TeamsChat:
                 raise
 
         await self._in(reference, work)
-        return SentRef(str(reference.conversation.id), tuple(sent), str(reference.service_url)).dump()
+        return SentRef(str(reference["conversation"]["id"]), tuple(sent), str(reference.get("serviceUrl") or "")).dump()
 
     async def _post_in_channel(self, to: Address, channel_id: str, message: Message) -> str:
         reference = await channel_posts.reference_for(self._references, to.workspace_id, channel_id, self._app_id)
@@ -227,7 +229,7 @@ class TeamsChat:
         async def work(conversation: Conversation) -> None:
             await edit_cards(conversation.replace, conversation.post, where.activity_ids, message)
 
-        await self._in(reference, work)
+        await self._in(reference.serialize(), work)
 
     async def _open_conversation(self, to: Address) -> ConversationReference:
         """Start a one-to-one chat with someone who never wrote to the bot, in their tenant."""

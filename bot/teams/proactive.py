@@ -4,7 +4,7 @@ the bot's activities in it.
 `Connector` calls the Bot Framework REST API directly, over one shared aiohttp session:
 `POST {serviceUrl}/v3/conversations/{conversationId}/activities`, `PUT` and `DELETE`
 `.../activities/{activityId}`, with the app's bearer token (`bot.teams.tokens`) and the JSON
-botbuilder would send (`Activity.serialize()`, after `apply_conversation_reference`). It is
+botbuilder would send (`bot.teams.wire`), addressed from the saved reference's JSON. It is
 what the outbox's sends and edits use: botbuilder's `continue_conversation` builds a connector
 client (msrest) for every send, which costs several milliseconds of CPU each.
 
@@ -29,6 +29,7 @@ from urllib3.util import Retry
 
 from bot.teams.errors import for_status, translate
 from bot.teams.tokens import Tokens
+from bot.teams.wire import Json, addressed_json
 from handlers.contract.ports import TransientError
 
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
@@ -60,7 +61,8 @@ class Connector:
         self._tokens = tokens
         self._session: aiohttp.ClientSession | None = None
 
-    def into(self, reference: ConversationReference) -> Conversation:
+    def into(self, reference: Json) -> Conversation:
+        """The conversation of a saved reference, as JSON (`bot.teams.wire.saved_reference`)."""
         return DirectConversation(self, reference)
 
     def _http(self) -> aiohttp.ClientSession:
@@ -70,7 +72,7 @@ class Connector:
             )
         return self._session
 
-    async def call(self, method: str, service_url: str, path: str, activity: Activity | None = None) -> dict[str, Any]:
+    async def call(self, method: str, service_url: str, path: str, activity: Json | None = None) -> dict[str, Any]:
         """One call: the answer's JSON on success, else the delivery error it stands for."""
         try:
             headers = await self._tokens.authorization()
@@ -80,7 +82,7 @@ class Connector:
         body = None
         if activity is not None:
             headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
-            body = json.dumps(activity.serialize()).encode()
+            body = json.dumps(activity).encode()
         try:
             async with self._http().request(method, url, data=body, headers=headers) as response:
                 raw = await response.read()
@@ -113,23 +115,22 @@ def parse(raw: bytes) -> dict[str, Any]:
 class DirectConversation:
     """A conversation reached through `Connector`."""
 
-    def __init__(self, connector: Connector, reference: ConversationReference) -> None:
+    def __init__(self, connector: Connector, reference: Json) -> None:
         self._connector = connector
         self._reference = reference
-        self._path = f"conversations/{quote(str(reference.conversation.id), safe='')}/activities"
+        self._service_url = str(reference.get("serviceUrl") or "")
+        self._path = f"conversations/{quote(str(reference['conversation']['id']), safe='')}/activities"
 
     async def post(self, activity: Activity) -> str:
-        answer = await self._connector.call(
-            "POST", str(self._reference.service_url), self._path, addressed(activity, self._reference)
-        )
+        answer = await self._connector.call("POST", self._service_url, self._path, addressed_json(activity, self._reference))
         return str(answer.get("id") or "")
 
     async def replace(self, activity_id: str, activity: Activity) -> None:
         path = f"{self._path}/{quote(activity_id, safe='')}"
-        await self._connector.call("PUT", str(self._reference.service_url), path, addressed(activity, self._reference, activity_id))
+        await self._connector.call("PUT", self._service_url, path, addressed_json(activity, self._reference, activity_id))
 
     async def delete(self, activity_id: str) -> None:
-        await self._connector.call("DELETE", str(self._reference.service_url), f"{self._path}/{quote(activity_id, safe='')}")
+        await self._connector.call("DELETE", self._service_url, f"{self._path}/{quote(activity_id, safe='')}")
 
 
 # msrest builds a retry policy for every connector client (one per `continue_conversation`),

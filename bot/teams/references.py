@@ -8,6 +8,7 @@ from datetime import datetime
 
 from botbuilder.schema import ConversationReference
 
+from bot.teams.wire import Json, saved_reference
 from handlers.contract.messages import Address
 from handlers.contract.ports import ReferenceBook
 
@@ -39,6 +40,12 @@ class References:
     async def find(self, address: Address) -> ConversationReference | None:
         raw = await self._book.find(PLATFORM, address.workspace_id, address.user_id)
         return load(raw) if raw is not None else None
+
+    async def find_json(self, address: Address) -> Json | None:
+        """The person's reference as its saved JSON (`bot.teams.wire.saved_reference`): what a
+        send through the connector's REST API needs, without building botbuilder's objects."""
+        raw = await self._book.find(PLATFORM, address.workspace_id, address.user_id)
+        return saved_reference(raw) if raw is not None else None
 
     async def any_in_tenant(self, tenant_id: str) -> ConversationReference | None:
         """The most recent reference of anyone in the tenant: its service url and bot account

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import ConversationRef
+
+_FIND_JSON = select(ConversationRef.reference_json).where(
+    ConversationRef.platform == bindparam("platform"),
+    ConversationRef.workspace_id == bindparam("workspace_id"),
+    ConversationRef.user_id == bindparam("user_id"),
+)
+"""Built once: every proactive Teams send reads one reference, and building the statement cost more than running it."""
 
 
 class ConversationRefs:
@@ -43,8 +50,10 @@ class ConversationRefs:
     async def find(self, platform: str, workspace_id: str, user_id: str) -> str | None:
         """The person's saved reference JSON, if any."""
         async with self._sessions() as s:
-            row = await self._find(s, platform, workspace_id, user_id)
-            return row.reference_json if row is not None else None
+            found: str | None = await s.scalar(
+                _FIND_JSON, {"platform": platform, "workspace_id": workspace_id, "user_id": user_id}
+            )
+            return found
 
     async def latest_in_workspace(self, platform: str, workspace_id: str) -> str | None:
         """The most recently refreshed reference of anyone in the workspace or tenant that has a
