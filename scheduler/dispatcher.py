@@ -190,7 +190,7 @@ class Dispatcher:
             return await self._finish(row, OutboxStatus.FAILED, error="recipient no longer exists")
         if not person.reachable:
             return await self._give_up(row, "recipient is unreachable (app removed or blocked)")
-        to = Address(person.platform, person.workspace_id, person.user_id, channel_id=row.channel_id)
+        to = Address(person.platform, person.workspace_id, person.user_id, channel_id=row.channel_id, saved_reference=target.reach)
         message = Message.from_json(row.message_json)
         try:
             async with self._semaphore:

@@ -169,3 +169,36 @@ async def test_every_outcome_of_a_lost_lease_is_refused(database_url: str) -> No
         assert still.reachable is True
         assert await outbox.finish(taken, OutboxStatus.SENT, now=AT, platform_ref="ref")
         assert (await rows(db))[0].status == OutboxStatus.SENT
+
+
+async def test_outcomes_written_together_are_each_fenced_when_one_lease_was_lost(database_url: str) -> None:
+    """Outcomes that arrive together are written in one transaction (on SQLite one statement for
+    all of them); when one row's lease was lost meanwhile, only the rows still held are recorded
+    and the lost one is left to its new holder."""
+    await migrate(database_url)
+    async with Database(database_url) as db:
+        people = [await person(db, f"U{n}") for n in range(4)]
+        for who in people:
+            await queue(db, who, f"m-{who.user_id}")
+        held = await db.store.outbox.claim(["test"], AT, 10, lease=timedelta(seconds=30))
+        assert len(held) == 4
+        lost = held[1]
+        async with db.sessions() as s, s.begin():  # its lease ran out, and another holder took it
+            await s.execute(update(Outbox).where(Outbox.id == lost.id).values(claim_token="someone-else"))
+        outbox = db.store.outbox
+
+        answers = await asyncio.gather(*(
+            outbox.finish(row, OutboxStatus.SENT, now=AT, platform_ref=f"ref-{row.id}") for row in held
+        ))
+        assert answers == [row.id != lost.id for row in held]
+        after = {r.id: r for r in await rows(db)}
+        for row in held:
+            if row.id == lost.id:
+                assert (after[row.id].status, after[row.id].claim_token, after[row.id].platform_ref) == (
+                    OutboxStatus.SENDING, "someone-else", None)
+            else:
+                assert (after[row.id].status, after[row.id].platform_ref) == (OutboxStatus.SENT, f"ref-{row.id}")
+
+        again = [r for r in held if r.id != lost.id]
+        assert await asyncio.gather(*(outbox.finish(r, OutboxStatus.FAILED, now=AT, error="late") for r in again)) == [False] * 3
+        assert all(r.status == OutboxStatus.SENT for r in await rows(db) if r.id != lost.id)

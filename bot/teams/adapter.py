@@ -46,7 +46,7 @@ from bot.teams.proactive import (
     connector_of,
 )
 from bot.teams.references import References
-from bot.teams.wire import Json
+from bot.teams.wire import Json, saved_reference
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import Clock, Rejected, Unreachable
 
@@ -186,7 +186,7 @@ class TeamsChat:
     async def send(self, to: Address, message: Message) -> str:
         if to.channel_id is not None:
             return await self._post_in_channel(to, to.channel_id, message)
-        reference = await self._references.find_json(to)
+        reference = saved_reference(to.saved_reference) if to.saved_reference else await self._references.find_json(to)
         if reference is None:
             reference = (await self._open_conversation(to)).serialize()
         sent: list[str] = []

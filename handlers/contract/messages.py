@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "danger", "default"]
@@ -103,6 +103,9 @@ class Address:
     user_id: str
     channel_id: str | None = None
     """Set on a send: post in this channel of the workspace/team instead of the person's DM."""
+    saved_reference: str | None = field(default=None, compare=False, repr=False)
+    """Set on a send when the caller already read it: the platform's own saved way to reach the
+    person proactively (a Teams conversation reference, as saved), so the adapter needn't read it again."""
 
 
 @dataclass(frozen=True)

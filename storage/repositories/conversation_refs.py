@@ -3,20 +3,25 @@ as the platform's own JSON), one row per person, refreshed on every inbound acti
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.group_commit import GroupCommit
 from storage.models import ConversationRef
 
-_FIND_JSON = select(ConversationRef.reference_json).where(
+_FIND_JSON = select(ConversationRef.user_id, ConversationRef.reference_json).where(
     ConversationRef.platform == bindparam("platform"),
     ConversationRef.workspace_id == bindparam("workspace_id"),
-    ConversationRef.user_id == bindparam("user_id"),
+    ConversationRef.user_id.in_(bindparam("user_ids", expanding=True)),
 )
-"""Built once: every proactive Teams send reads one reference, and building the statement cost more than running it."""
+"""Built once: every proactive Teams send reads a reference, and building the statement cost more than running it."""
+
+Key = tuple[str, str, str]
+"""(platform, workspace or tenant, user)."""
 
 
 class ConversationRefs:
@@ -24,6 +29,7 @@ class ConversationRefs:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._finding: GroupCommit[Key, str | None] = GroupCommit(self._find_many)
 
     async def save(
         self, platform: str, workspace_id: str, user_id: str, *,
@@ -48,12 +54,22 @@ class ConversationRefs:
                 continue
 
     async def find(self, platform: str, workspace_id: str, user_id: str) -> str | None:
-        """The person's saved reference JSON, if any."""
+        """The person's saved reference JSON, if any. Look-ups asked for while one is running
+        are read together by the next (`GroupCommit`): a fan-out reads one per send."""
+        return await self._finding((platform, workspace_id, user_id))
+
+    async def _find_many(self, keys: list[Key]) -> list[str | None]:
+        wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for platform, workspace_id, user_id in keys:
+            wanted[(platform, workspace_id)].add(user_id)
+        found: dict[Key, str] = {}
         async with self._sessions() as s:
-            found: str | None = await s.scalar(
-                _FIND_JSON, {"platform": platform, "workspace_id": workspace_id, "user_id": user_id}
-            )
-            return found
+            for (platform, workspace_id), users in wanted.items():
+                rows = await s.execute(
+                    _FIND_JSON, {"platform": platform, "workspace_id": workspace_id, "user_ids": sorted(users)}
+                )
+                found.update({(platform, workspace_id, user): raw for user, raw in rows})
+        return [found.get(key) for key in keys]
 
     async def latest_in_workspace(self, platform: str, workspace_id: str) -> str | None:
         """The most recently refreshed reference of anyone in the workspace or tenant that has a

@@ -11,16 +11,12 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     CursorResult,
     Result,
     Select,
-    Table,
-    Update,
     and_,
     bindparam,
     false,
@@ -34,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from storage.group_commit import GroupCommit
-from storage.models import Outbox, Person
+from storage.models import ConversationRef, Outbox, Person
 from storage.repositories.outbox import (
     CLAIM_LOCK,
     OutboxRows,
@@ -42,7 +38,19 @@ from storage.repositories.outbox import (
     _db_time,
     _eligible,
 )
+from storage.repositories.outbox_fence import (
+    NotAllHeld,
+    fenced_parameters,
+    fenced_update,
+    held,
+)
 from storage.states import OutboxOperation, OutboxStatus
+
+_REACHES = select(Person.id, ConversationRef.reference_json).join(ConversationRef, and_(
+    ConversationRef.platform == Person.platform, ConversationRef.workspace_id == Person.workspace_id,
+    ConversationRef.user_id == Person.user_id,
+)).where(Person.id.in_(bindparam("ids", expanding=True)))
+"""The saved conversation references of the people a batch of sends goes to."""
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -55,6 +63,8 @@ class SendTarget:
 
     person: Person | None
     ref: str | None
+    reach: str | None = None
+    """The person's saved conversation reference (`ConversationRef.reference_json`), if they have one."""
 
 
 class OutboxClaims:
@@ -166,12 +176,14 @@ class OutboxClaims:
             held = [row.id in held_ids for row, _ in rows]
             wanted = {row.recipient_id for (row, _), ok in zip(rows, held, strict=True) if ok}
             people = {p.id: p for p in await s.scalars(select(Person).where(Person.id.in_(wanted)))} if wanted else {}
+            reaches = {person_id: raw for person_id, raw in await s.execute(_REACHES, {"ids": sorted(wanted)})} if wanted else {}
             targets: list[SendTarget | None] = []
             for (row, _), ok in zip(rows, held, strict=True):
                 ref = None
                 if ok and row.operation == OutboxOperation.UPDATE and row.message_key:
                     ref = await OutboxRows(s).sent_ref(row.message_key)
-                targets.append(SendTarget(people.get(row.recipient_id), ref) if ok else None)
+                target = SendTarget(people.get(row.recipient_id), ref, reaches.get(row.recipient_id))
+                targets.append(target if ok else None)
             return targets
 
     async def release(self, row: Outbox) -> bool:
@@ -199,15 +211,36 @@ class OutboxClaims:
 
     async def _finish_many(self, outcomes: list[tuple[Outbox, dict[str, object]]]) -> list[bool]:
         """Outcomes of many rows in one transaction (group commit), each fenced on its own: one
-        statement per shape of outcome, built once, run with each row's values."""
+        statement per shape of outcome, built once, run with each row's values. Where the driver
+        counts the rows an executemany changed (SQLite) each shape is one executemany; if any row
+        of it was no longer held, that transaction is undone and each row is written on its own."""
+        for row, _ in outcomes:
+            if row.claim_token is None:
+                raise ValueError(f"outbox row {row.id} was not claimed")
+        if len(outcomes) > 1:
+            try:
+                return await self._finish_together(outcomes)
+            except NotAllHeld:
+                pass
+        return await self._finish_each(outcomes)
+
+    async def _finish_together(self, outcomes: list[tuple[Outbox, dict[str, object]]]) -> list[bool]:
+        async with self._writing() as s:
+            if not s.get_bind().dialect.supports_sane_multi_rowcount:
+                raise NotAllHeld
+            shapes: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+            for row, values in sorted(outcomes, key=lambda item: item[0].id):  # rows locked in id order
+                shapes[tuple(sorted(values))].append(fenced_parameters(row, values))
+            for columns, parameters in shapes.items():
+                if _rowcount(await s.execute(fenced_update(columns), parameters)) != len(parameters):
+                    raise NotAllHeld  # rolls the whole batch back: each row is then written on its own
+            return [True] * len(outcomes)
+
+    async def _finish_each(self, outcomes: list[tuple[Outbox, dict[str, object]]]) -> list[bool]:
         async with self._writing() as s:
             held_ids = set()
             for row, values in sorted(outcomes, key=lambda item: item[0].id):  # rows locked in id order
-                if row.claim_token is None:
-                    raise ValueError(f"outbox row {row.id} was not claimed")
-                statement = _fenced_update(tuple(sorted(values)))
-                parameters = {f"new_{key}": value for key, value in values.items()}
-                result = await s.execute(statement, {"held_id": row.id, "held_token": row.claim_token, **parameters})
+                result = await s.execute(fenced_update(tuple(sorted(values))), fenced_parameters(row, values))
                 if _rowcount(result) == 1:
                     held_ids.add(row.id)
             return [row.id in held_ids for row, _ in outcomes]
@@ -217,7 +250,7 @@ class OutboxClaims:
         dead, and queue its fallback message (once) if it has one, all in one transaction."""
         async with self._writing() as s:
             result = await s.execute(
-                update(Outbox).where(_held(row))
+                update(Outbox).where(held(row))
                 .values(status=OutboxStatus.DEAD, claim_token=None, lease_until=None, last_error=error[:2000])
             )
             if _rowcount(result) != 1:
@@ -242,25 +275,4 @@ class OutboxClaims:
     async def _set(self, row: Outbox, **values: object) -> bool:
         """Record an outcome for a held row; False (and nothing changed) if the lease was lost."""
         async with self._writing() as s:
-            return _rowcount(await s.execute(update(Outbox).where(_held(row)).values(**values))) == 1
-
-
-@lru_cache(maxsize=64)
-def _fenced_update(columns: tuple[str, ...]) -> Update:
-    """UPDATE outbox SET each of `columns` WHERE it is the row :held_id, still held under the claim
-    :held_token (the fence of `_held`), as a Core statement: nothing to build per row, and no
-    session state to bring in line."""
-    table = cast(Table, Outbox.__table__)
-    return (
-        update(table)
-        .where(table.c.id == bindparam("held_id"), table.c.claim_token == bindparam("held_token"),
-               table.c.status == OutboxStatus.SENDING)
-        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
-    )
-
-
-def _held(row: Outbox) -> ColumnElement[bool]:
-    """The fence: this row, still under the claim it was handed out with."""
-    if row.claim_token is None:
-        raise ValueError(f"outbox row {row.id} was not claimed")
-    return and_(Outbox.id == row.id, Outbox.claim_token == row.claim_token, Outbox.status == OutboxStatus.SENDING)
+            return _rowcount(await s.execute(update(Outbox).where(held(row)).values(**values))) == 1
