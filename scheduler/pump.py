@@ -2,9 +2,10 @@
 thousands goes out at each workspace's pace without a pause between batches.
 
 `run()` claims a batch (whole recipients, scheduler/dispatcher.py), starts sending it, and
-claims the next one at once, until every workspace has about `AHEAD` seconds of sends held
-or `MAX_HELD` rows are held in all; a workspace that has enough is left out of the next claim,
-so one slow workspace never takes every slot from the others. Seconds of sends are counted at
+claims the next one at once, until every workspace has at least half of `AHEAD` seconds of
+sends held (`REFILL`; a claim then tops it up by up to a batch) or `MAX_HELD` rows are held in
+all; a workspace that has enough is left out of the next claim, so one slow workspace never
+takes every slot from the others. Seconds of sends are counted at
 the pace this process really sends at (the lower of the workspace's pace and the sends that
 succeeded over the last two seconds; one batch until it has sent any): a pace far above what
 the process achieves would otherwise hold minutes of sends, which other replicas could have
@@ -31,7 +32,12 @@ AHEAD = 10.0
 MIN_AHEAD_ROWS = 20
 FIRST_AHEAD_ROWS = 200
 """Rows a workspace may have held before this process has any sends of its own to go by."""
-MAX_HELD = 4000
+MAX_HELD = 10_000
+"""Rows held in all at most: ten tenants at Teams' 50 a second hold 5,000 (below this, a cap
+starves the workspaces claimed last)."""
+REFILL = 0.5
+"""A workspace is claimed for again once it holds less than this share of its `AHEAD` seconds:
+fewer, fuller claims (each one reads the queue), not one claim for every row that settles."""
 IDLE = 0.5
 
 
@@ -48,8 +54,8 @@ class Pump:
         self.report = DispatchReport()
 
     def _full(self) -> set[tuple[str, str]]:
-        """The workspaces that have enough rows held."""
-        return {key for key, held in self._held.items() if held >= self._enough(key)}
+        """The workspaces that have enough rows held (more than `REFILL` of `_enough`)."""
+        return {key for key, held in self._held.items() if held >= self._enough(key) * REFILL}
 
     def _enough(self, key: tuple[str, str]) -> float:
         """Rows to hold for a workspace: `AHEAD` seconds at the pace it really goes at here."""
