@@ -43,9 +43,12 @@ from storage.repositories.outbox_fence import (
     fenced_parameters,
     fenced_update,
     held,
+    lease_parameters,
+    renewed_for_sending,
 )
 from storage.states import OutboxOperation, OutboxStatus
 
+_PEOPLE = select(Person).where(Person.id.in_(bindparam("ids", expanding=True)))
 _REACHES = select(Person.id, ConversationRef.reference_json).join(ConversationRef, and_(
     ConversationRef.platform == Person.platform, ConversationRef.workspace_id == Person.workspace_id,
     ConversationRef.user_id == Person.user_id,
@@ -165,17 +168,13 @@ class OutboxClaims:
             for row, lease in rows:
                 by_claim[(row.claim_token or "", lease)].append(row.id)
             held_ids: set[int] = set()
+            dialect = s.get_bind().dialect.name
             for (token, lease), ids in by_claim.items():
-                held_ids.update(await s.scalars(
-                    update(Outbox)
-                    .where(Outbox.id.in_(sorted(ids)), Outbox.claim_token == token, Outbox.status == OutboxStatus.SENDING)
-                    .values(lease_until=_db_time(s, lease))
-                    .returning(Outbox.id)
-                    .execution_options(synchronize_session=False)
-                ))
+                parameters = {"ids": sorted(ids), "token": token, **lease_parameters(dialect, lease)}
+                held_ids.update(await s.scalars(renewed_for_sending(dialect), parameters))
             held = [row.id in held_ids for row, _ in rows]
             wanted = {row.recipient_id for (row, _), ok in zip(rows, held, strict=True) if ok}
-            people = {p.id: p for p in await s.scalars(select(Person).where(Person.id.in_(wanted)))} if wanted else {}
+            people = {p.id: p for p in await s.scalars(_PEOPLE, {"ids": sorted(wanted)})} if wanted else {}
             reaches = {person_id: raw for person_id, raw in await s.execute(_REACHES, {"ids": sorted(wanted)})} if wanted else {}
             targets: list[SendTarget | None] = []
             for (row, _), ok in zip(rows, held, strict=True):
