@@ -2,8 +2,9 @@
 for the fan-out benchmark: Microsoft's connector is not in the bot's process, so its CPU
 should not be counted in (or slow) the bot's.
 
-    .venv/bin/python benchmarks/fake_connector_process.py --conversation-rate 7 --tenant-rate 50
+    .venv/bin/python benchmarks/fake_connector_process.py --conversation-rate 7 --tenant-rate 50 [--latency 0.1]
 
+(`--latency`: seconds each answer waits, as a connector across the internet takes; a 429 too)
 prints `ready http://127.0.0.1:PORT/` once it listens; `GET /_bench/outcome` answers
 {"delivered": {"conversation|text": count, ...}, "throttled": n}. It stops on SIGTERM.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import web  # noqa: E402
+from aiohttp.typedefs import Handler  # noqa: E402
 
 from tests.slack.fake_slack import free_port  # noqa: E402
 from tests.teams.fake_connector import FakeConnector  # noqa: E402
@@ -36,13 +38,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversation-rate", type=float, default=7.0)
     parser.add_argument("--tenant-rate", type=float, default=50.0)
+    parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
     fake = FakeConnector(conversation_rate=args.conversation_rate, tenant_rate=args.tenant_rate)
+
+    @web.middleware
+    async def slow(request: web.Request, handler: Handler) -> web.StreamResponse:
+        answer = await handler(request)  # the limits count the call when it arrives, as the service does
+        if args.latency > 0 and not request.path.startswith("/_bench/"):
+            await asyncio.sleep(args.latency)
+        return answer
 
     async def outcome(request: web.Request) -> web.Response:
         return web.json_response({"delivered": delivered(fake), "throttled": fake.throttled})
 
     app = fake.app()
+    app.middlewares.append(slow)
     app.router.add_get("/_bench/outcome", outcome)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -101,6 +101,9 @@ class Outcome:
     """Seconds of this process's CPU time while the fan-out ran."""
 
 
+LATENCY = 0.0
+"""Teams: seconds the fake connector takes to answer each call (Microsoft's takes tens to hundreds of milliseconds)."""
+
 FAKE_IN_PROCESS = False
 """Teams: run the fake connector in the bot's process (as before) instead of a process of its own."""
 
@@ -249,7 +252,7 @@ class FakeConnectorProcess:
     async def start(cls, conversation_rate: float, tenant_rate: float) -> FakeConnectorProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(Path(__file__).with_name("fake_connector_process.py")),
-            "--conversation-rate", str(conversation_rate), "--tenant-rate", str(tenant_rate),
+            "--conversation-rate", str(conversation_rate), "--tenant-rate", str(tenant_rate), "--latency", str(LATENCY),
             stdout=asyncio.subprocess.PIPE,
         )
         assert process.stdout is not None
@@ -300,13 +303,15 @@ async def main() -> int:
     parser.add_argument("--only", action="append", help="run only these scenarios (slack-1, slack-10, teams-1, teams-10)")
     parser.add_argument("--database-url", help="an empty database to use instead of a throwaway SQLite file")
     parser.add_argument("--postgresql", action="store_true", help="a throwaway PostgreSQL cluster (or TEST_DATABASE_URL's server) instead of SQLite")
+    parser.add_argument("--latency", type=float, default=0.0, help="Teams: seconds the fake connector (in its own process) takes to answer")
     parser.add_argument("--fake-in-process", action="store_true", help="Teams: the fake connector in this process (its CPU counted in)")
     parser.add_argument("--teams-client", choices=("rest", "botbuilder"), default="rest", help="how Teams messages are sent")
     parser.add_argument("--tenant-rate", type=float, help="teams-10: each tenant's limit a second (default 50; 5 with --quick)")
     parser.add_argument("--per-tenant", type=int, help="teams-10: messages to each tenant (default 2,000; 100 with --quick)")
     args = parser.parse_args()
-    global TEAMS_CLIENT, FAKE_IN_PROCESS
+    global TEAMS_CLIENT, FAKE_IN_PROCESS, LATENCY
     TEAMS_CLIENT = args.teams_client
+    LATENCY = args.latency
     FAKE_IN_PROCESS = args.fake_in_process
     ok = True
     async with AsyncExitStack() as stack:
