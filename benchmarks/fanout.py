@@ -290,9 +290,12 @@ def report(scenario: Scenario, outcome: Outcome) -> bool:
         print(f"  {workspace:>14}: delivered all in {shown}, minimum {minimum:6.1f} s, ratio {ratio:5.3f};"
               f" last 429 at {refused or 0:6.2f}/s, backed off to {(refused or 0) * BACK_OFF:6.2f}/s,"
               f" pace at the end {outcome.rates[workspace]:6.2f}/s (limit {scenario.limit_per_second:g}/s)")
-    print(f"  worst ratio {worst:.3f} (target <= 1.1); lost {lost}, duplicated {duplicated} (targets 0); 429s answered {outcome.throttled}")
+    print(f"  worst ratio {worst:.3f} (target <= 1.1); lost {lost} (not delivered by the end), duplicated {duplicated}"
+          f" (targets 0); 429s answered {outcome.throttled}")
     last = max(outcome.seconds.values(), default=0.0)
-    print(f"  {len(outcome.delivered)} delivered at {len(outcome.delivered) / max(last, 1e-9):.0f} messages/s in all;"
+    finished = len(outcome.seconds) == len(outcome.rates)
+    pace = f"{len(outcome.delivered) / last:.0f}" if finished and last > 0 else "n/a (not all finished)"
+    print(f"  {len(outcome.delivered)} delivered at {pace} messages/s in all;"
           f" CPU {outcome.cpu:.1f} s, {outcome.cpu / max(1, len(outcome.delivered)) * 1000:.2f} ms a message delivered")
     return worst <= 1.1 and lost == 0 and duplicated == 0
 
