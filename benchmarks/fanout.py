@@ -153,11 +153,9 @@ async def run(scenario: Scenario, url: str) -> Outcome:
         scheduler.start()
         seconds = await watch(sessions, workspaces, timeout=minimum * 3 + 30)
         cpu = time.process_time() - cpu
-        scheduler.shutdown(wait=False)
         counted = await delivered()
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)
         await close()
         await engine.dispose()
     paces = {w: dispatcher.pacing.pace(scenario.platform, w) for w in workspaces}
