@@ -16,11 +16,15 @@ that enforces its limits and answers 429 with Retry-After beyond them:
 For one workspace and for ten in parallel (each with its own limit) it prints the time to
 deliver all, the theoretical minimum (N / limit), their ratio (target: at most 1.1), the
 messages lost (target 0) and duplicated (target 0), the 429s the fake answered, the rate
-the bot settled on, and the process's CPU time per message delivered (the fake platform runs
-in the same process, so it is counted too). A throwaway SQLite file holds the outbox unless
+the bot settled on, and the process's CPU time per message delivered. The fake Slack runs in
+this process (its CPU is counted in); the fake connector runs in a process of its own
+(benchmarks/fake_connector_process.py), as Microsoft's is not in the bot's, unless
+`--fake-in-process`; `--latency S` makes it answer each call S seconds late, as a connector
+across the internet does, and `--postgresql` uses a throwaway PostgreSQL cluster. A throwaway SQLite file holds the outbox unless
 --database-url says otherwise. The machine may be shared: the figures are only as quiet as it is.
 
     .venv/bin/python benchmarks/fanout.py            # N=2,000 everywhere (the sizes): about 10 minutes
+    .venv/bin/python benchmarks/fanout.py --only teams-10 --latency 0.1
     .venv/bin/python benchmarks/fanout.py --only teams-10 --tenant-rate 20 --per-tenant 800
     .venv/bin/python benchmarks/fanout.py --only teams-10 --teams-client botbuilder  # the old send path
     .venv/bin/python benchmarks/fanout.py --quick    # CI-size: minimum 20 s each

@@ -18,7 +18,7 @@ _FIND_JSON = select(ConversationRef.user_id, ConversationRef.reference_json).whe
     ConversationRef.workspace_id == bindparam("workspace_id"),
     ConversationRef.user_id.in_(bindparam("user_ids", expanding=True)),
 )
-"""Built once: every proactive Teams send reads a reference, and building the statement cost more than running it."""
+"""Built once: building the statement cost more than running it."""
 
 Key = tuple[str, str, str]
 """(platform, workspace or tenant, user)."""
@@ -55,7 +55,8 @@ class ConversationRefs:
 
     async def find(self, platform: str, workspace_id: str, user_id: str) -> str | None:
         """The person's saved reference JSON, if any. Look-ups asked for while one is running
-        are read together by the next (`GroupCommit`): a fan-out reads one per send."""
+        are read together by the next (`GroupCommit`). (The outbox's sends get theirs with the
+        send batch: `OutboxClaims.begin_send`.)"""
         return await self._finding((platform, workspace_id, user_id))
 
     async def _find_many(self, keys: list[Key]) -> list[str | None]:
