@@ -45,8 +45,7 @@ def fenced_parameters(row: Outbox, values: dict[str, object]) -> dict[str, objec
 
 
 class NotAllHeld(Exception):
-    """A batch of outcomes can't be written together (some row is no longer held, or the
-    driver can't tell): write each on its own."""
+    """A batch of outcomes can't be written together (some row is no longer held): write each on its own."""
 
 
 def held(row: Outbox) -> ColumnElement[bool]:

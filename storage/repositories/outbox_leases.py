@@ -79,6 +79,7 @@ class OutboxClaims:
         self.lease = lease
         bind = sessions.kw.get("bind")
         self._one_writer = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+        self._counts_executemany = bind is not None and bool(bind.dialect.supports_sane_multi_rowcount)
         self._beginning = GroupCommit(self._begin_sends)
         self._finishing = GroupCommit(self._finish_many)
 
@@ -216,7 +217,7 @@ class OutboxClaims:
         for row, _ in outcomes:
             if row.claim_token is None:
                 raise ValueError(f"outbox row {row.id} was not claimed")
-        if len(outcomes) > 1:
+        if len(outcomes) > 1 and self._counts_executemany:
             try:
                 return await self._finish_together(outcomes)
             except NotAllHeld:
@@ -225,8 +226,6 @@ class OutboxClaims:
 
     async def _finish_together(self, outcomes: list[tuple[Outbox, dict[str, object]]]) -> list[bool]:
         async with self._writing() as s:
-            if not s.get_bind().dialect.supports_sane_multi_rowcount:
-                raise NotAllHeld
             shapes: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
             for row, values in sorted(outcomes, key=lambda item: item[0].id):  # rows locked in id order
                 shapes[tuple(sorted(values))].append(fenced_parameters(row, values))
