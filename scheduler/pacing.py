@@ -114,17 +114,20 @@ class Pace:
         """Wait for this send's slot, after any Retry-After pause. Senders take their turn in
         order; each slot is worked out when its turn comes, at the rate of that moment."""
         async with self._turn:
-            while True:
-                if (left := self._pause_left()) > 0:
-                    await asyncio.sleep(left)
-                    continue
-                now = self._timer()
-                tat = max(self._tat, now)
-                slot = tat - self._tolerance()
-                if slot <= now:
-                    self._tat = tat + 1.0 / self.rate
-                    return
-                await asyncio.sleep(slot - now)
+            while (wait := self.take_slot()) > 0:
+                await asyncio.sleep(wait)
+
+    def take_slot(self) -> float:
+        """Take the next send's slot if it has come (0.0), else the seconds until it may have."""
+        if (left := self._pause_left()) > 0:
+            return left
+        now = self._timer()
+        tat = max(self._tat, now)
+        slot = tat - self._tolerance()
+        if slot <= now:
+            self._tat = tat + 1.0 / self.rate
+            return 0.0
+        return slot - now
 
     def observed(self) -> float | None:
         """Sends that succeeded per second over the last `WINDOW` seconds, time spent in a

@@ -46,22 +46,24 @@ class Platform:
 
 def fan_out(pace: Pace, platform: Platform, clock: FixedClock, timer: list[float], seconds: float,
             idle: tuple[float, float] | None = None) -> int:
-    """Send for `seconds` as fast as the pace allows (nothing between `idle`'s start and end);
+    """Send for `seconds` as fast as the pace lets out sends (its own token bucket: a burst
+    after a quiet spell, then one send every 1/rate; nothing between `idle`'s start and end);
     returns the sends accepted."""
-    accepted, now, resume = 0, 0.0, 0.0
+    accepted, now = 0, 0.0
     while now < seconds:
-        now = max(now + 1.0 / pace.rate, resume)
         if idle is not None and idle[0] <= now < idle[1]:
             now = idle[1]
         timer[0] = now
         clock.set(START + timedelta(seconds=now))
+        if (wait := pace.take_slot()) > 0:
+            now += wait
+            continue
         retry_after = platform.take(now)
         if retry_after is None:
             accepted += 1
             pace.succeeded()
         else:
             pace.throttled(retry_after)
-            resume = now + retry_after
     return accepted
 
 
@@ -78,6 +80,18 @@ async def test_the_pace_settles_just_under_the_limit_after_one_second_pauses(lim
     assert pace.refused is not None and 0.85 * limit <= pace.refused <= 1.05 * limit, f"refused at {pace.refused}/s"
     assert 0.8 * limit <= pace.rate < limit, f"settled at {pace.rate:.2f}/s against {limit}/s"
     assert accepted >= 0.8 * limit * 30, f"{accepted} sent in 30 s"
+
+
+async def test_a_pace_that_starts_under_the_limit_grows_to_it_and_settles_there() -> None:
+    timer, clock = [0.0], FixedClock(START)
+    pace = Pace(40.0, clock=clock, timer=lambda: timer[0])  # Teams' documented start; its limit is 50/s
+    platform = Platform(50.0)
+
+    accepted = fan_out(pace, platform, clock, timer, seconds=60)
+
+    assert pace.refused is not None and 0.95 * 50 <= pace.refused <= 1.02 * 50, f"refused at {pace.refused}/s"
+    assert accepted >= 0.95 * 50 * 60, f"{accepted} sent in 60 s"
+    assert platform.refused <= 15, f"{platform.refused} refusals"
 
 
 async def test_a_spell_without_sends_between_refusals_is_not_counted_against_the_limit() -> None:
