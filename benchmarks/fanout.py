@@ -153,6 +153,7 @@ async def run(scenario: Scenario, url: str) -> Outcome:
     scheduler = build_scheduler(store, dispatcher, clock)
     minimum = scenario.per_workspace / scenario.limit_per_second
     cpu = time.process_time()
+    print(f"  queued {scenario.workspaces * scenario.per_workspace} messages; sending", flush=True)
     try:
         scheduler.start()
         seconds = await watch(sessions, workspaces, timeout=minimum * 3 + 30)

@@ -202,7 +202,7 @@ class Dispatcher:
                 else:
                     platform_ref = await adapter.send(to, message)
         except RateLimited as error:
-            if pace.throttled(error.retry_after):
+            if error.of_messages and pace.throttled(error.retry_after):
                 task = asyncio.create_task(self.pacing.save_changed(self._clock.now()))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)

@@ -1,5 +1,10 @@
-"""The outbox's way into Slack: DMs with `conversations.open` + `chat.postMessage`, edits
-with `chat.update`, and Slack's errors translated into what the outbox should do.
+"""The outbox's way into Slack: DMs with `chat.postMessage` into each person's DM channel
+(opened once with `conversations.open`, then kept: `bot.slack.dm_channels`; the outbox hands
+over the kept one with each send), edits with `chat.update`, and Slack's errors translated
+into what the outbox should do. A kept DM channel that Slack no longer knows
+(`channel_not_found`) is opened again, once, and the message posted there. A 429 from
+`conversations.open` (its own, much lower limit) puts the message back until its Retry-After
+without slowing the workspace's messages.
 
 A neutral message too big for one Slack message (more than 50 blocks) goes out as several,
 in order (`bot.slack.blocks.messages`); its one reference names them all. An edit re-renders
@@ -32,6 +37,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
+from bot.slack.dm_channels import dm_channel_of
 from bot.slack.home_refresh import RefreshBudget
 from bot.slack.web import Directory
 from handlers.contract.messages import Address, Attachment, Message
@@ -194,12 +200,38 @@ class SlackChat:
         try:
             client = self._keep_alive()
             token = await self._directory.token(to.workspace_id)
-            channel = to.channel_id or await self._directory.dm_channel(to.workspace_id, to.user_id)
-            channel, stamps = await post_message(client, token, channel, message)
+            if to.channel_id is not None:
+                channel, stamps = await post_message(client, token, to.channel_id, message)
+            else:
+                channel, stamps = await self._post_in_dm(client, token, to, message)
         except Exception as error:
             raise translate(error) from error
         await self._after(to)
         return message_ref(channel, stamps)
+
+    async def _post_in_dm(self, client: AsyncWebClient, token: str, to: Address, message: Message) -> tuple[str, list[str]]:
+        """Post into the person's kept DM channel (reopened once if Slack lost it), or one opened now."""
+        kept = dm_channel_of(to.saved_reference)
+        if kept is not None:
+            self._directory.dms.learn(to.workspace_id, to.user_id, kept)
+        else:
+            kept = await self._dm_channel(to)
+        try:
+            return await post_message(client, token, kept, message)
+        except SlackApiError as error:
+            if not isinstance(error.response.data, dict) or error.response.data.get("error") != "channel_not_found":
+                raise
+        self._directory.dms.forget(to.workspace_id, to.user_id)
+        return await post_message(client, token, await self._dm_channel(to, reopen=True), message)
+
+    async def _dm_channel(self, to: Address, *, reopen: bool = False) -> str:
+        try:
+            return await self._directory.dm_channel(to.workspace_id, to.user_id, reopen=reopen)
+        except SlackApiError as error:
+            limited = translate(error)
+            if isinstance(limited, RateLimited):
+                raise RateLimited(limited.retry_after, f"{limited} (conversations.open)", of_messages=False) from error
+            raise
 
     async def update(self, to: Address, ref: str, message: Message) -> None:
         channel, stamps = read_ref(ref)

@@ -185,6 +185,8 @@ class SlackBot:
             return
         with self._working():
             async def opened() -> None:
+                if (channel := text_of(event, "channel")).startswith("D"):  # the App Home's DM with them
+                    await self.directory.dms.remember(team, user_id, channel)
                 actor = await actor_of(self.directory, team, user_id)
                 await self.run(OpenedHome(actor), trigger_id=None, respond=None, delivery_id=text_of(body, "event_id") or None)
 

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.slack.adapter import PLATFORM, SlackChat
 from bot.slack.after_ack import AfterAck
+from bot.slack.dm_channels import DmChannels
 from bot.slack.listeners import SlackBot
 from bot.slack.observed import CountThrottles, kind_of
 from bot.slack.web import Directory, make_client
@@ -269,7 +270,7 @@ def build(settings: Settings, ctx: Context, tables: OAuthTables, metrics: Metric
         bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
         return bot.bot_token if bot is not None else None
 
-    directory = Directory(client, token_for)
+    directory = Directory(client, token_for, dms=DmChannels(ctx.store.conversation_refs, ctx.clock))
     inbox = Inbox(ctx.store, ctx.clock, PLATFORM, timedelta(seconds=settings.slack_inbox_lease_seconds))
     bot = SlackBot(ctx, client, directory, AfterAck(settings.slack_work_queue, settings.slack_workers, metrics),
                    inbox=inbox, workers=settings.slack_workers, ack_first=settings.slack_ack_first, metrics=metrics)

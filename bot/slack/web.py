@@ -1,6 +1,6 @@
 """The Slack Web API as the adapter uses it: one retrying client, each workspace's bot
-token, and small caches of who people are (name, time zone), their DM channel, and who a
-plain `@name` is.
+token, small caches of who people are (name, time zone) and who a plain `@name` is, and
+each person's DM channel (opened once, then kept: `bot.slack.dm_channels`).
 
 Every call goes through slack-sdk's retry handlers: connection errors, 429 (waiting out
 `Retry-After`) and 5xx. What still fails after those retries reaches the caller as
@@ -22,6 +22,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.dm_channels import DmChannels
+from handlers.contract.ports import SystemClock
 
 USER_TTL_SECONDS = 15 * 60
 NAME_FOUND_TTL_SECONDS = 15 * 60
@@ -66,12 +69,13 @@ class Directory:
     def __init__(
         self, client: AsyncWebClient, token_for: TokenLookup, ttl: float = USER_TTL_SECONDS, *,
         name_cache_size: int = NAME_CACHE_SIZE, timer: Callable[[], float] = time.monotonic,
+        dms: DmChannels | None = None,
     ) -> None:
         self._client = client
         self._token_for = token_for
         self._ttl = ttl
         self._users: dict[tuple[str, str], tuple[float, SlackUser]] = {}
-        self._dm_channels: dict[tuple[str, str], str] = {}
+        self.dms = dms if dms is not None else DmChannels(None, SystemClock())
         # (team, lowercased name) -> who it names; a name that named nobody is cached too, for less long.
         self._names_found: TTLCache[tuple[str, str], SlackUser] = TTLCache(name_cache_size, NAME_FOUND_TTL_SECONDS, timer)
         self._names_missing: TTLCache[tuple[str, str], bool] = TTLCache(name_cache_size, NAME_MISSING_TTL_SECONDS, timer)
@@ -111,14 +115,15 @@ class Directory:
             self._users.clear()
         self._users[key] = (time.monotonic(), user)
 
-    async def dm_channel(self, team_id: str, user_id: str) -> str:
-        key = (team_id, user_id)
-        if key not in self._dm_channels:
-            response = await self._client.conversations_open(token=await self.token(team_id), users=user_id)
-            if len(self._dm_channels) >= _CACHE_LIMIT:
-                self._dm_channels.clear()
-            self._dm_channels[key] = str(response["channel"]["id"])
-        return self._dm_channels[key]
+    async def dm_channel(self, team_id: str, user_id: str, *, reopen: bool = False) -> str:
+        """The person's DM channel with the app: the one kept, or else (or if `reopen`: the kept
+        one is gone) opened with `conversations.open` and kept."""
+        if not reopen and (channel := await self.dms.find(team_id, user_id)) is not None:
+            return channel
+        response = await self._client.conversations_open(token=await self.token(team_id), users=user_id)
+        channel = str(response["channel"]["id"])
+        await self.dms.remember(team_id, user_id, channel)
+        return channel
 
     async def find_by_name(self, team_id: str, name: str) -> SlackUser | None:
         """A plain `@name`: the workspace member whose handle, display or real name it is.

@@ -107,11 +107,14 @@ class DeliveryError(Exception):
 
 
 class RateLimited(DeliveryError):
-    """The platform said 429: try again after `retry_after` seconds."""
+    """The platform said 429: try again after `retry_after` seconds. `of_messages`: it was the
+    limit on messages to the workspace (what its pace learns from); False for another call's
+    own limit on the way (Slack's `conversations.open`), which says nothing about that."""
 
-    def __init__(self, retry_after: float, detail: str = "") -> None:
+    def __init__(self, retry_after: float, detail: str = "", *, of_messages: bool = True) -> None:
         super().__init__(detail or f"rate limited, retry after {retry_after}s")
         self.retry_after = retry_after
+        self.of_messages = of_messages
 
 
 class TransientError(DeliveryError):

@@ -120,6 +120,12 @@ class FakeSlack:
     workspace_per_minute: float | None = None
     """If set, `chat.postMessage` takes this many messages a minute per workspace (a token bucket
     holding one second's worth), and answers 429 with Retry-After beyond it."""
+    open_per_minute: float | None = None
+    """If set, `conversations.open` (Slack's Tier 3) takes this many calls a minute per workspace
+    (a token bucket holding a tenth of a minute's worth) and answers 429 with Retry-After beyond it."""
+    lost_dms: set[str] = field(default_factory=set)
+    """DM channels Slack no longer knows (a test's): a post to one is answered `channel_not_found`
+    until `conversations.open` hands it out again."""
     throttled: int = 0
     """How many calls the limits above refused."""
     _buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
@@ -276,7 +282,13 @@ class FakeSlack:
             # `calls_to` never counts it as delivered.
             self.calls.append(Call(method, params, token, failure.status if failure.status != 200 else 400, body))
             return web.json_response(body, status=failure.status, headers=headers)
-        if method == "chat.postMessage" and (wait := self._over_limit(self._team_for(token), str(params.get("channel")))):
+        if method == "conversations.open" and self.open_per_minute is not None:
+            wait = self._take(("open", self._team_for(token)), self.open_per_minute / 60, max(1.0, self.open_per_minute / 10))
+        elif method == "chat.postMessage":
+            wait = self._over_limit(self._team_for(token), str(params.get("channel")))
+        else:
+            wait = 0.0
+        if wait:
             self.throttled += 1
             self.calls.append(Call(method, params, token, 429, {"ok": False, "error": "ratelimited"}))
             return web.json_response(
@@ -285,6 +297,16 @@ class FakeSlack:
         status, body = self._answer(method, params, token)
         self.calls.append(Call(method, params, token, status if body.get("ok") else 400, body))
         return web.json_response(body, status=status)
+
+    def _take(self, key: tuple[str, str], rate: float, burst: float) -> float:
+        """0 if the bucket `key` has a token (and takes it); else the seconds until it would."""
+        now = time.monotonic()
+        tokens, then = self._buckets.get(key, (burst, now))
+        level = min(burst, tokens + (now - then) * rate)
+        if level < 1:
+            return (1 - level) / rate
+        self._buckets[key] = (level - 1, now)
+        return 0.0
 
     def _over_limit(self, team: str, channel: str) -> float:
         """0 if a message to `channel` in `team` is within the limits (and takes its tokens);
@@ -321,12 +343,15 @@ class FakeSlack:
         if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
             return 200, self._files_answer(method, params)
         if method == "conversations.open":
+            self.lost_dms.discard("D" + str(params.get("users")))
             return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
         if method in MESSAGE_METHODS and (error := limits_error(params)) is not None:
             return 200, {"ok": False, "error": error}
         if method in VIEW_METHODS and len(_blocks_of((params.get("view") or {}).get("blocks"))) > VIEW_BLOCKS:
             return 200, {"ok": False, "error": "invalid_arguments"}
         channel, ts = str(params.get("channel")), str(params.get("ts"))
+        if method == "chat.postMessage" and channel in self.lost_dms:
+            return 200, {"ok": False, "error": "channel_not_found"}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             self._ts += 1
             ts = f"1790000000.{self._ts:06d}"
