@@ -6,7 +6,9 @@ that enforces its limits and answers 429 with Retry-After beyond them:
 
 - Slack (bot/slack/adapter.py, an AsyncWebClient pointed at the fake): 1 message a second per
   channel, L messages a minute per workspace. The bot starts from SLACK_WORKSPACE_RATE's
-  default and has to find L.
+  default and has to find L. Everyone's DM channel is kept already (the bot has reached them
+  before: bot/slack/dm_channels.py), unless `--cold`: then each is opened first with
+  `conversations.open`, which the fake holds to Slack's Tier 3 (50 a minute per workspace).
 - Teams (bot/teams/adapter.py; its sends go straight to the connector's REST API,
   bot/teams/proactive.py, or with `--teams-client botbuilder` through botbuilder's
   `continue_conversation` as before): 7 a second per conversation, T a second per tenant
@@ -60,6 +62,7 @@ from benchmarks.fake_connector_process import delivered as delivered_by  # noqa:
 from benchmarks.fanout_world import queue_fanout, watch  # noqa: E402
 from benchmarks.tick import postgresql_databases  # noqa: E402
 from bot.slack.adapter import SlackChat  # noqa: E402
+from bot.slack.dm_channels import DmChannels  # noqa: E402
 from bot.slack.web import Directory, make_client  # noqa: E402
 from bot.teams.adapter import TeamsChat  # noqa: E402
 from bot.teams.platform import bot_framework_config  # noqa: E402
@@ -114,6 +117,9 @@ FAKE_IN_PROCESS = False
 TEAMS_CLIENT = "rest"
 """How the Teams adapter sends: "rest" (bot/teams/proactive.py) or "botbuilder"."""
 
+COLD = False
+"""Slack: nobody's DM channel is kept yet (each is opened with conversations.open first)."""
+
 
 def scenarios(quick: bool, tenant_rate: float | None = None, per_tenant: int | None = None) -> list[Scenario]:
     if quick:
@@ -146,7 +152,7 @@ async def run(scenario: Scenario, url: str) -> Outcome:
     clock = SystemClock()
     workspaces = [f"W{scenario.name.replace('-', '')}n{w}" for w in range(scenario.workspaces)]
     for workspace in workspaces:
-        await queue_fanout(sessions, scenario.platform, workspace, scenario.per_workspace, clock.now())
+        await queue_fanout(sessions, scenario.platform, workspace, scenario.per_workspace, clock.now(), kept_dms=not COLD)
     builder = slack_world if scenario.platform == "slack" else teams_world
     adapter, delivered, throttled, close = await builder(scenario, workspaces, store)
     dispatcher = Dispatcher(store, {scenario.platform: adapter}, clock, SETTINGS.outbox_concurrency)
@@ -173,7 +179,7 @@ Built = tuple[ChatAdapter, Callable[[], Awaitable[Counter[str]]], Callable[[], i
 
 
 async def slack_world(scenario: Scenario, workspaces: list[str], store: Store) -> Built:
-    fake = FakeSlack(channel_rate=1.0, workspace_per_minute=scenario.limit_per_second * 60)
+    fake = FakeSlack(channel_rate=1.0, workspace_per_minute=scenario.limit_per_second * 60, open_per_minute=50)
     for workspace in workspaces:
         fake.tokens[f"xoxb-{workspace}"] = workspace
     await fake.start()
@@ -183,7 +189,8 @@ async def slack_world(scenario: Scenario, workspaces: list[str], store: Store) -
         return f"xoxb-{team}"
 
     adapter = SlackChat(
-        client, Directory(client, token_for), workspace_rate=SETTINGS.slack_workspace_rate, channel_rate=SETTINGS.slack_channel_rate,
+        client, Directory(client, token_for, dms=DmChannels(store.conversation_refs, SystemClock())),
+        workspace_rate=SETTINGS.slack_workspace_rate, channel_rate=SETTINGS.slack_channel_rate,
     )
 
     async def delivered() -> Counter[str]:
@@ -312,11 +319,13 @@ async def main() -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="Teams: seconds the fake connector (in its own process) takes to answer")
     parser.add_argument("--fake-in-process", action="store_true", help="Teams: the fake connector in this process (its CPU counted in)")
     parser.add_argument("--teams-client", choices=("rest", "botbuilder"), default="rest", help="how Teams messages are sent")
+    parser.add_argument("--cold", action="store_true", help="Slack: no DM channel kept yet (each opened first, at 50 a minute)")
     parser.add_argument("--tenant-rate", type=float, help="teams-10: each tenant's limit a second (default 50; 5 with --quick)")
     parser.add_argument("--per-tenant", type=int, help="teams-10: messages to each tenant (default 2,000; 100 with --quick)")
     args = parser.parse_args()
-    global TEAMS_CLIENT, FAKE_IN_PROCESS, LATENCY
+    global TEAMS_CLIENT, FAKE_IN_PROCESS, LATENCY, COLD
     TEAMS_CLIENT = args.teams_client
+    COLD = args.cold
     LATENCY = args.latency
     FAKE_IN_PROCESS = args.fake_in_process
     ok = True

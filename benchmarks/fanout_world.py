@@ -4,22 +4,24 @@ insert each for people and rows), and watch the outbox until each workspace is d
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.contract.messages import Message
-from storage.models import Outbox, Person
+from storage.models import ConversationRef, Outbox, Person
 from storage.states import OutboxOperation, OutboxStatus
 
 
 async def queue_fanout(
     sessions: async_sessionmaker[AsyncSession], platform: str, workspace: str, count: int, now: datetime,
-    *, per_person: int = 1, user_prefix: str = "U",
+    *, per_person: int = 1, user_prefix: str = "U", kept_dms: bool = False,
 ) -> None:
     """`count` people in `workspace`, each with `per_person` messages due now ("check-in #k"),
-    queued in order (per person: 1, 2, ...)."""
+    queued in order (per person: 1, 2, ...). `kept_dms` (Slack): each person's DM channel is
+    kept already, as once the bot has reached them ("D" + their user id, as the fake opens it)."""
     async with sessions() as s, s.begin():
         people = [
             {"platform": platform, "workspace_id": workspace, "user_id": f"{user_prefix}{workspace}x{i}",
@@ -30,6 +32,12 @@ async def queue_fanout(
         ids = list(await s.scalars(
             select(Person.id).where(Person.platform == platform, Person.workspace_id == workspace).order_by(Person.id)
         ))
+        if kept_dms:
+            await s.execute(insert(ConversationRef), [
+                {"platform": platform, "workspace_id": workspace, "user_id": p["user_id"], "conversation_id": "D" + p["user_id"],
+                 "service_url": "", "reference_json": json.dumps({"channel": "D" + p["user_id"]}), "updated_at": now}
+                for p in people
+            ])
         rows = [
             {"recipient_id": pid, "platform": platform, "workspace_id": workspace, "operation": OutboxOperation.SEND,
              "message_json": Message.text(f"check-in #{k + 1} for {pid}").to_json(), "status": OutboxStatus.PENDING,

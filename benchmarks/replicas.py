@@ -15,6 +15,11 @@ machine was (every process on it, other people's work too), against its cores. P
 can't go faster than the free cores allow: when serve + PostgreSQL + the fake need about all
 the cores, more processes can't add speed.
 
+Everyone's DM channel is kept already (the bot has reached them before:
+bot/slack/dm_channels.py), so a message is one `chat.postMessage`; with --cold each person's
+DM is opened first (`conversations.open`, which this fake doesn't limit; Slack holds it to
+about 50 a minute).
+
 The processes run with the application's outbox lease (60 s, renewed every 20 s) unless
 --lease says otherwise (the replica tests use 3 s, so that a killed process's rows come back
 fast; renewing every second costs a little more).
@@ -161,14 +166,14 @@ class Tally:
 
 async def one_run(
     admin_url: str, processes: int, messages: int, logs: Path, *, root: Path, postmaster: int | None,
-    profile: Path | None, lease: float,
+    profile: Path | None, lease: float, cold: bool,
 ) -> Run:
     name = f"replicas_{uuid.uuid4().hex[:12]}"
     await _admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE template0')
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
-    await queue_fanout(make_sessionmaker(engine), "slack", TEAM, messages, SystemClock().now())
+    await queue_fanout(make_sessionmaker(engine), "slack", TEAM, messages, SystemClock().now(), kept_dms=not cold)
     await engine.dispose()
     fake = FakeSlack()
     await fake.start()
@@ -229,6 +234,7 @@ async def main() -> int:
     parser.add_argument("--baseline", type=Path, help="another checkout of the code to run beside this one")
     parser.add_argument("--lease", type=float, default=60.0, help="the outbox lease in seconds (default: the app's 60)")
     parser.add_argument("--profile", type=Path, help="a directory for cProfile output of the first serve process")
+    parser.add_argument("--cold", action="store_true", help="no DM channel kept yet: each person's is opened first")
     args = parser.parse_args()
     logs = Path(tempfile.mkdtemp(prefix="replicas-logs-"))
     cluster, postmaster = None, None
@@ -253,7 +259,7 @@ async def main() -> int:
                     profile = (args.profile / f"{code.replace(' ', '-')}-p{count}.prof").resolve()
                 run = await one_run(
                     admin_url, count, args.messages, logs, root=root, postmaster=postmaster, profile=profile,
-                    lease=args.lease,
+                    lease=args.lease, cold=args.cold,
                 )
                 rates[(code, count)] = run.rate
                 cores[(code, count)] = run.cores
