@@ -26,20 +26,18 @@ After a delivery the recipient's App Home is refreshed within a budget per works
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks as bk
 from bot.slack.dm_channels import dm_channel_of
 from bot.slack.home_refresh import RefreshBudget
-from bot.slack.web import Directory
+from bot.slack.web import Directory, without_429_waits
 from handlers.contract.messages import Address, Attachment, Message
 from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
 
@@ -142,14 +140,6 @@ def translate(error: Exception) -> Exception:
     return error
 
 
-def outbox_client(client: AsyncWebClient) -> AsyncWebClient:
-    """`client` without its own waiting out of 429s: the outbox paces each workspace and must
-    hear every 429 (its Retry-After pauses the whole workspace, and tells the pace the limit)."""
-    quiet = copy.copy(client)
-    quiet.retry_handlers = [h for h in client.retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)]
-    return quiet
-
-
 class SlackChat:
     """A ChatAdapter for Slack. After each delivery `delivered(address)` runs (App Home refresh)."""
 
@@ -166,7 +156,7 @@ class SlackChat:
         refreshes: RefreshBudget | None = None,
     ) -> None:
         self._shared = client
-        self._client = outbox_client(client)
+        self._client = without_429_waits(client)
         self._directory = directory
         self._workspace_rate = workspace_rate
         self._channel_rate = channel_rate

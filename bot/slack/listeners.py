@@ -259,7 +259,12 @@ class SlackBot:
         if incoming is None:
             log.warning("inbox row %s holds an unreadable Slack %s; dropped", item.id, item.kind)
             return Outcome.DONE
-        return await self.run(incoming, trigger_id=trigger_id, respond=respond, delivery_id=item.delivery_id)
+        if (named := text_of(payload.get("event"), "channel") if item.kind == "message" else "").startswith("D"):
+            await self.directory.keep_dm(item.workspace_id, item.user_id, named)  # the DM they wrote in: replies go there
+        outcome = await self.run(incoming, trigger_id=trigger_id, respond=respond, delivery_id=item.delivery_id)
+        if item.kind == "command":  # their DM opened now, not at their first check-in
+            self._run_later(self.directory.keep_dm(item.workspace_id, item.user_id))
+        return outcome
 
     async def tell_failed(self, item: InboxItem, store_down: bool) -> None:
         respond = AsyncRespond(response_url=item.response_url) if item.response_url else None

@@ -10,6 +10,8 @@ Every call goes through slack-sdk's retry handlers: connection errors, 429 (wait
 from __future__ import annotations
 
 import asyncio
+import copy
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ _CACHE_LIMIT = 10_000
 
 TokenLookup = Callable[[str], Awaitable[str | None]]
 
+log = logging.getLogger(__name__)
+
 
 def make_client(api_url: str, token: str | None = None, *, retries: int = 2) -> AsyncWebClient:
     """A Web API client on `api_url` that retries connection errors, 429s and 5xx itself."""
@@ -53,6 +57,15 @@ def make_client(api_url: str, token: str | None = None, *, retries: int = 2) -> 
             AsyncServerErrorRetryHandler(max_retry_count=retries),
         ],
     )
+
+
+def without_429_waits(client: AsyncWebClient) -> AsyncWebClient:
+    """`client` without its own waiting out of 429s: the outbox paces each workspace and must
+    hear every 429 (its Retry-After pauses the whole workspace, and tells the pace the limit),
+    and a worker must not sleep through one."""
+    quiet = copy.copy(client)
+    quiet.retry_handlers = [h for h in client.retry_handlers if not isinstance(h, AsyncRateLimitErrorRetryHandler)]
+    return quiet
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class Directory:
         dms: DmChannels | None = None,
     ) -> None:
         self._client = client
+        self._opener = without_429_waits(client)  # conversations.open: its 429 goes to the caller
         self._token_for = token_for
         self._ttl = ttl
         self._users: dict[tuple[str, str], tuple[float, SlackUser]] = {}
@@ -120,10 +134,24 @@ class Directory:
         one is gone) opened with `conversations.open` and kept."""
         if not reopen and (channel := await self.dms.find(team_id, user_id)) is not None:
             return channel
-        response = await self._client.conversations_open(token=await self.token(team_id), users=user_id)
+        self._opener.session = self._client.session  # the connections the client keeps (the outbox gives it one)
+        response = await self._opener.conversations_open(token=await self.token(team_id), users=user_id)
         channel = str(response["channel"]["id"])
         await self.dms.remember(team_id, user_id, channel)
         return channel
+
+    async def keep_dm(self, team_id: str, user_id: str, named: str | None = None) -> None:
+        """After a person's request: keep their DM (`named`, when they wrote in it), or open and
+        keep it now if it isn't kept, so that their first check-in needn't (a fan-out to people
+        whose DMs aren't kept is held to Slack's `conversations.open` limit, about 50 a minute).
+        Best effort: a refusal (a 429 among them) is left for the outbox to meet."""
+        try:
+            if named is not None:
+                await self.dms.remember(team_id, user_id, named)
+            else:
+                await self.dm_channel(team_id, user_id)
+        except Exception as error:
+            log.info("could not open the DM of %s/%s ahead of their check-ins: %r", team_id, user_id, error)
 
     async def find_by_name(self, team_id: str, name: str) -> SlackUser | None:
         """A plain `@name`: the workspace member whose handle, display or real name it is.

@@ -139,19 +139,43 @@ async def test_conversations_open_at_its_limit_holds_back_new_people_but_never_t
     assert pace.refused is None and pace.rate >= 50.0, f"the workspace's pace learnt a limit it never met: {pace.rate:.1f}/s"
 
 
-async def test_opening_the_app_home_keeps_the_dm_it_names(tmp_path: Path, fake_slack: FakeSlack) -> None:
-    slack = SlackHarness(f"sqlite+aiosqlite:///{tmp_path}/home.db", fake_slack, FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC)))
-    await slack.start()
-    try:
-        status, _ = await slack.event(
-            {"type": "app_home_opened", "user": "UHOME", "channel": "DHOME7", "tab": "home"}, event_id="Ev-home-1"
-        )
-        assert status == 200
-        for _ in range(50):
-            if await slack.db.all(ConversationRef):
-                break
-            await asyncio.sleep(0.05)
-        (kept,) = await slack.db.all(ConversationRef)
-        assert (kept.platform, kept.user_id, json.loads(kept.reference_json)) == ("slack", "UHOME", {"channel": "DHOME7"})
-    finally:
-        await slack.stop()
+async def kept_dm(slack: SlackHarness, user: str) -> dict[str, str] | None:
+    """The DM channel kept for `user` (the keeping runs in the background after the request)."""
+    for _ in range(100):
+        rows = [r for r in await slack.db.all(ConversationRef) if r.user_id == user]
+        if rows:
+            kept: dict[str, str] = json.loads(rows[0].reference_json)
+            return kept
+        await asyncio.sleep(0.02)
+    return None
+
+
+async def test_opening_the_app_home_keeps_the_dm_it_names(slack: SlackHarness) -> None:
+    status, _ = await slack.event({"type": "app_home_opened", "user": "URITA", "channel": "DHOME7", "tab": "home"}, event_id="Ev-home-1")
+
+    assert status == 200
+    assert await kept_dm(slack, "URITA") == {"channel": "DHOME7"}
+    assert slack.fake.calls_to("conversations.open") == []
+
+
+async def test_a_dm_the_person_writes_in_is_kept_without_opening_it(slack: SlackHarness) -> None:
+    await slack.event({"type": "message", "channel_type": "im", "user": "URITA", "channel": "DRITA9", "text": "hello", "ts": "5.0"},
+                      event_id="Ev-hello")
+    await slack.settle()
+
+    assert await kept_dm(slack, "URITA") == {"channel": "DRITA9"}
+    assert slack.fake.calls_to("conversations.open") == []
+
+
+async def test_a_first_command_opens_the_dm_once_so_the_first_check_in_needs_no_open(slack: SlackHarness) -> None:
+    status, _ = await slack.command("URITA", "/commit", "20 calls every weekday")
+    await slack.settle()
+
+    assert status == 200
+    assert await kept_dm(slack, "URITA") == {"channel": "DURITA"}
+    assert [c.params["users"] for c in slack.fake.calls_to("conversations.open")] == ["URITA"]
+
+    await slack.command("URITA", "/commit", "2 demos every week")  # a known person: nothing more to open
+    await slack.settle()
+    await asyncio.sleep(0.1)
+    assert len(slack.fake.calls_to("conversations.open")) == 1
