@@ -6,9 +6,11 @@ fan-out that opened every DM before posting would be held to the lower rate, and
 restart, and every other replica, would open them all again. So a DM channel is opened once
 per person and kept in the database, as the person's conversation reference (platform
 "slack", `{"channel": "D…"}`) through the core's `ReferenceBook`: the outbox reads it with each
-batch of sends (`Address.saved_reference`), and replies read it here. Opening the App Home
-names the DM too (`app_home_opened`), and is kept the same way. The most recently used ones
-are also kept in memory.
+batch of sends (`Address.saved_reference`), and replies read it here. It is known before a
+person's first check-in where it can be: opening the App Home (`app_home_opened`) and writing
+in the DM name it; after a person's command it is opened in the background
+(`Directory.keep_dm`), at the pace people use the app rather than all at once in the first
+morning's fan-out. The most recently used ones are also kept in memory.
 
 Keeping it is best effort: if the database can't take it, the message still goes out and the
 DM is kept in memory only (the next process opens it once more).
