@@ -37,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks as bk
 from bot.slack.dm_channels import dm_channel_of
 from bot.slack.home_refresh import RefreshBudget
+from bot.slack.open_turns import OpenLater
 from bot.slack.web import Directory, without_429_waits
 from handlers.contract.messages import Address, Attachment, Message
 from handlers.contract.ports import RateLimited, Rejected, TransientError, Unreachable
@@ -217,6 +218,8 @@ class SlackChat:
     async def _dm_channel(self, to: Address, *, reopen: bool = False) -> str:
         try:
             return await self._directory.dm_channel(to.workspace_id, to.user_id, reopen=reopen)
+        except OpenLater as later:
+            raise RateLimited(later.after, str(later), of_messages=False) from later
         except SlackApiError as error:
             limited = translate(error)
             if isinstance(limited, RateLimited):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -26,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.dm_channels import DmChannels
+from bot.slack.open_turns import TIER_3_PER_SECOND, OpenTurns, retry_after_of
 from handlers.contract.ports import SystemClock
 
 USER_TTL_SECONDS = 15 * 60
@@ -82,9 +84,10 @@ class Directory:
     def __init__(
         self, client: AsyncWebClient, token_for: TokenLookup, ttl: float = USER_TTL_SECONDS, *,
         name_cache_size: int = NAME_CACHE_SIZE, timer: Callable[[], float] = time.monotonic,
-        dms: DmChannels | None = None,
+        dms: DmChannels | None = None, open_rate: float = TIER_3_PER_SECOND,
     ) -> None:
         self._client = client
+        self._turns = OpenTurns(open_rate)
         self._opener = without_429_waits(client)  # conversations.open: its 429 goes to the caller
         self._token_for = token_for
         self._ttl = ttl
@@ -134,8 +137,14 @@ class Directory:
         one is gone) opened with `conversations.open` and kept."""
         if not reopen and (channel := await self.dms.find(team_id, user_id)) is not None:
             return channel
+        self._turns.take(team_id)  # `OpenLater` while Slack is refusing this workspace's opens
         self._opener.session = self._client.session  # the connections the client keeps (the outbox gives it one)
-        response = await self._opener.conversations_open(token=await self.token(team_id), users=user_id)
+        try:
+            response = await self._opener.conversations_open(token=await self.token(team_id), users=user_id)
+        except SlackApiError as error:
+            if (retry_after := retry_after_of(error)) is not None:
+                self._turns.refused(team_id, retry_after)
+            raise
         channel = str(response["channel"]["id"])
         await self.dms.remember(team_id, user_id, channel)
         return channel
@@ -148,6 +157,8 @@ class Directory:
         try:
             if named is not None:
                 await self.dms.remember(team_id, user_id, named)
+            elif self._turns.paused(team_id):
+                return  # a turn is for a message waiting on it
             else:
                 await self.dm_channel(team_id, user_id)
         except Exception as error:
