@@ -14,7 +14,6 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from bot.slack.adapter import SlackChat
 from bot.slack.dm_channels import DmChannels
 from bot.slack.web import Directory, make_client
 from handlers.contract.messages import Message
-from handlers.contract.ports import FixedClock, SystemClock
+from handlers.contract.ports import SystemClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.pump import Pump
 from storage.models import ConversationRef, Outbox, Person
