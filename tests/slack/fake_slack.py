@@ -36,66 +36,28 @@ import asyncio
 import json
 import math
 import socket
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
-SECTION_TEXT = 3000
-ACTIONS_ELEMENTS = 25
-MESSAGE_TEXT = 40_000
-MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
-VIEW_METHODS = frozenset({"views.open", "views.publish", "views.update"})
-
-
-def _blocks_of(raw: Any) -> list[dict[str, Any]]:
-    if isinstance(raw, str):
-        raw = json.loads(raw) if raw else []
-    return list(raw or [])
-
-
-def limits_error(params: dict[str, Any]) -> str | None:
-    """The error Slack answers a message with that breaks one of its limits, or None."""
-    blocks = _blocks_of(params.get("blocks"))
-    if len(blocks) > MESSAGE_BLOCKS:
-        return "invalid_blocks"
-    for block in blocks:
-        if block.get("type") == "section" and "text" in block:
-            text = str(block["text"].get("text", ""))
-            if not text.strip() or len(text) > SECTION_TEXT:
-                return "invalid_blocks"
-        if block.get("type") == "actions" and not 0 < len(block.get("elements") or []) <= ACTIONS_ELEMENTS:
-            return "invalid_blocks"
-    if len(str(params.get("text") or "")) > MESSAGE_TEXT:
-        return "msg_too_long"
-    return None
+from tests.slack.fake_slack_parts import (
+    MESSAGE_METHODS,
+    VIEW_BLOCKS,
+    VIEW_METHODS,
+    Buckets,
+    Call,
+    Failure,
+    FakeUploads,
+    blocks_of,
+    limits_error,
+)
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    token: str | None
-    status: int
-    response: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Failure:
-    status: int
-    retry_after: int | None = None
-    error: str | None = None
-    after: int = 0
-    """Calls to let through before this failure is answered."""
 
 
 @dataclass
@@ -110,9 +72,8 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     """Posted messages by (channel, ts), as they read now: their last `blocks` and `text`."""
-    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Files by id from `files.getUploadURLExternal`: `filename`, `length`, and once POSTed to
-    their upload URL, `content` (bytes); once completed, `channel_id` and `initial_comment`."""
+    uploads: FakeUploads = field(default_factory=FakeUploads)
+    """Files from `files.getUploadURLExternal` on, as Slack takes them now."""
     channel_rate: float | None = None
     """If set, `chat.postMessage` takes this many messages a second per channel (a burst of
     `channel_burst`), and answers 429 with Retry-After beyond it, as Slack does."""
@@ -128,7 +89,7 @@ class FakeSlack:
     until `conversations.open` hands it out again."""
     throttled: int = 0
     """How many calls the limits above refused."""
-    _buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    _buckets: Buckets = field(default_factory=Buckets)
     response_gate: asyncio.Event | None = None
     """While set to an unset Event, posts to response URLs wait for it (a slow Slack)."""
     method_gates: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -177,7 +138,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
-        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/upload/{file_id}", self.uploads.upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -224,43 +185,7 @@ class FakeSlack:
 
     def shared_files(self, channel: str) -> list[dict[str, Any]]:
         """Files completed into `channel` (`files.completeUploadExternal`), in order."""
-        return [f for f in self.uploads.values() if f.get("channel_id") == channel]
-
-    async def _upload(self, request: web.Request) -> web.Response:
-        """An upload URL: takes the file's bytes (raw, or a multipart `file` field) once."""
-        file = self.uploads.get(request.match_info["file_id"])
-        if file is None or "content" in file:
-            return web.Response(status=404, text="upload url not found")
-        if request.content_type.startswith("multipart/"):
-            form = await request.post()
-            part = form.get("file")
-            content = part.file.read() if isinstance(part, web.FileField) else str(part or "").encode()
-        else:
-            content = await request.read()
-        file["content"] = content
-        return web.Response(text=f"OK - {len(content)}")
-
-    def _files_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """files.getUploadURLExternal and files.completeUploadExternal, as Slack checks them: a
-        filename and a positive length first; then only ids it issued whose bytes arrived."""
-        if method == "files.getUploadURLExternal":
-            length = str(params.get("length") or "")
-            if not params.get("filename") or not length.isdigit() or int(length) <= 0:
-                return {"ok": False, "error": "invalid_arguments"}
-            file_id = f"F{len(self.uploads) + 1:08d}"
-            self.uploads[file_id] = {"filename": params["filename"], "length": int(length)}
-            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
-        try:
-            wanted = json.loads(params.get("files") or "")
-            ids = [str(entry["id"]) for entry in wanted]
-        except (ValueError, TypeError, KeyError):
-            return {"ok": False, "error": "invalid_arguments"}
-        if not ids or any("content" not in self.uploads.get(file_id, {}) for file_id in ids):
-            return {"ok": False, "error": "file_not_found"}
-        for file_id in ids:
-            self.uploads[file_id].update(channel_id=params.get("channel_id"), initial_comment=params.get("initial_comment"))
-        files = [{"id": file_id, "name": self.uploads[file_id]["filename"], "title": self.uploads[file_id]["filename"]} for file_id in ids]
-        return {"ok": True, "files": files}
+        return self.uploads.shared(channel)
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -283,7 +208,7 @@ class FakeSlack:
             self.calls.append(Call(method, params, token, failure.status if failure.status != 200 else 400, body))
             return web.json_response(body, status=failure.status, headers=headers)
         if method == "conversations.open" and self.open_per_minute is not None:
-            wait = self._take(("open", self._team_for(token)), self.open_per_minute / 60, max(1.0, self.open_per_minute / 10))
+            wait = self._buckets.take([(("open", self._team_for(token)), self.open_per_minute / 60, max(1.0, self.open_per_minute / 10))])
         elif method == "chat.postMessage":
             wait = self._over_limit(self._team_for(token), str(params.get("channel")))
         else:
@@ -298,35 +223,16 @@ class FakeSlack:
         self.calls.append(Call(method, params, token, status if body.get("ok") else 400, body))
         return web.json_response(body, status=status)
 
-    def _take(self, key: tuple[str, str], rate: float, burst: float) -> float:
-        """0 if the bucket `key` has a token (and takes it); else the seconds until it would."""
-        now = time.monotonic()
-        tokens, then = self._buckets.get(key, (burst, now))
-        level = min(burst, tokens + (now - then) * rate)
-        if level < 1:
-            return (1 - level) / rate
-        self._buckets[key] = (level - 1, now)
-        return 0.0
-
     def _over_limit(self, team: str, channel: str) -> float:
         """0 if a message to `channel` in `team` is within the limits (and takes its tokens);
         else the seconds until it would be."""
-        limits = []
+        limits: list[tuple[tuple[str, str], float, float]] = []
         if self.channel_rate is not None:
             limits.append((("channel", channel), self.channel_rate, self.channel_burst))
         if self.workspace_per_minute is not None:
             rate = self.workspace_per_minute / 60
             limits.append((("team", team), rate, max(1.0, rate)))
-        now = time.monotonic()
-        levels = {}
-        for key, rate, burst in limits:
-            tokens, then = self._buckets.get(key, (burst, now))
-            levels[key] = min(burst, tokens + (now - then) * rate)
-            if levels[key] < 1:
-                return (1 - levels[key]) / rate
-        for key, _, _ in limits:
-            self._buckets[key] = (levels[key] - 1, now)
-        return 0.0
+        return self._buckets.take(limits)
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
         team = self._team_for(token)
@@ -341,13 +247,13 @@ class FakeSlack:
             members = [u for (t, _), u in self.users.items() if t == team]
             return 200, {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
         if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
-            return 200, self._files_answer(method, params)
+            return 200, self.uploads.answer(method, params, self.base)
         if method == "conversations.open":
             self.lost_dms.discard("D" + str(params.get("users")))
             return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
         if method in MESSAGE_METHODS and (error := limits_error(params)) is not None:
             return 200, {"ok": False, "error": error}
-        if method in VIEW_METHODS and len(_blocks_of((params.get("view") or {}).get("blocks"))) > VIEW_BLOCKS:
+        if method in VIEW_METHODS and len(blocks_of((params.get("view") or {}).get("blocks"))) > VIEW_BLOCKS:
             return 200, {"ok": False, "error": "invalid_arguments"}
         channel, ts = str(params.get("channel")), str(params.get("ts"))
         if method == "chat.postMessage" and channel in self.lost_dms:
@@ -356,7 +262,7 @@ class FakeSlack:
             self._ts += 1
             ts = f"1790000000.{self._ts:06d}"
             if method == "chat.postMessage":
-                self.messages[(channel, ts)] = {"blocks": _blocks_of(params.get("blocks")), "text": params.get("text")}
+                self.messages[(channel, ts)] = {"blocks": blocks_of(params.get("blocks")), "text": params.get("text")}
             return 200, {"ok": True, "channel": channel, "ts": ts, "message_ts": ts}
         if method in ("chat.update", "chat.delete"):
             if (channel, ts) not in self.messages:
@@ -365,7 +271,7 @@ class FakeSlack:
                 del self.messages[(channel, ts)]
             else:
                 before = self.messages[(channel, ts)]
-                blocks = _blocks_of(params["blocks"]) if "blocks" in params else before["blocks"]
+                blocks = blocks_of(params["blocks"]) if "blocks" in params else before["blocks"]
                 self.messages[(channel, ts)] = {"blocks": blocks, "text": params.get("text", before["text"])}
             return 200, {"ok": True, "channel": channel, "ts": ts}
         if method in VIEW_METHODS:

@@ -12,7 +12,8 @@ from typing import Any
 
 from handlers.commitments import MAX_OPEN
 from storage.models import CheckIn, Commitment, Outbox
-from tests.slack.fake_slack import MESSAGE_BLOCKS, SECTION_TEXT, FakeSlack
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack_parts import MESSAGE_BLOCKS, SECTION_TEXT
 from tests.slack.harness import TEAM, SlackHarness
 from tests.slack.test_slack_flows import button
 

@@ -26,7 +26,8 @@ from handlers.contract.messages import Address, Button, Message, Section
 from handlers.contract.outcomes import OpenForm
 from handlers.contract.ports import Rejected
 from handlers.forms import KNOWN_FORMS
-from tests.slack.fake_slack import MESSAGE_BLOCKS, SECTION_TEXT, FakeSlack
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack_parts import MESSAGE_BLOCKS, SECTION_TEXT
 
 TOKEN, TEAM = "xoxb-limits", "T1"
 RITA = Address("slack", TEAM, "URITA")
