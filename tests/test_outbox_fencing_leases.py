@@ -28,9 +28,10 @@ SLOW_SEND_LEASE = timedelta(seconds=3)
 (a second store, as a second process would be) claims on the same SQLite file all along, and
 SQLite's busy handler sleeps and polls: on a loaded machine renewals were once held up for more
 than 0.5 s, and once for more than 1 s."""
-KILLED_LEASE = timedelta(seconds=1.5)
+KILLED_LEASE = timedelta(seconds=4)
 """For the takeover test: the heir's first claim must come while the lease still holds; on a
-loaded machine more than 0.5 s once passed between the doomed claim and the heir's."""
+loaded machine more than 0.5 s once passed between the doomed claim and the heir's, and on
+PostgreSQL during a whole-suite run more than 1.5 s did (twice in a few dozen runs)."""
 
 
 def blocking(name: str) -> LoggingChat:
