@@ -40,8 +40,6 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 
-from cachetools import TTLCache
-
 from handlers.contract.ports import ChatAdapter, Clock
 from scheduler.accepted_rate import AcceptedRate
 from storage.repositories.send_rates import RememberedRate, SendRates
@@ -68,8 +66,8 @@ MIN_RATE = 0.05
 MAX_RATE = 5000.0
 SAVE_CHANGE = 0.05
 SAVE_INTERVAL = 10.0
-CONVERSATION_MEMORY = 60.0
 CONVERSATIONS_KEPT = 100_000
+"""Conversations whose next slot is remembered before the ones already past it are forgotten."""
 
 Timer = Callable[[], float]
 
@@ -196,7 +194,9 @@ class Pacing:
         self._timer = timer
         self._paces: dict[tuple[str, str], Pace] = {}
         self._remembered: dict[tuple[str, str], RememberedRate] | None = None
-        self._conversations: TTLCache[Hashable, float] = TTLCache(CONVERSATIONS_KEPT, CONVERSATION_MEMORY, timer)
+        self._conversations: dict[Hashable, float] = {}
+        """Each conversation's next free slot (timer seconds); one already past limits nothing."""
+        self._sweep_at = CONVERSATIONS_KEPT
         self._saving: asyncio.Lock | None = None
 
     async def load(self) -> None:
@@ -229,6 +229,9 @@ class Pacing:
         now = self._timer()
         slot = max(now, self._conversations.get(key, now))
         self._conversations[key] = slot + 1.0 / rate
+        if len(self._conversations) > self._sweep_at:
+            self._conversations = {k: free for k, free in self._conversations.items() if free > now}
+            self._sweep_at = max(CONVERSATIONS_KEPT, 2 * len(self._conversations))
         if slot > now:
             await asyncio.sleep(slot - now)
 

@@ -76,6 +76,12 @@ def size(node: Any) -> int:
     return len(json.dumps(node))
 
 
+def _list_size(items_size: int, count: int) -> int:
+    """Bytes of a JSON list of `count` items whose own sizes add up to `items_size` (`json.dumps`
+    puts ", " between items), so a growing list is measured without dumping it again."""
+    return 2 + items_size + 2 * max(0, count - 1)
+
+
 def split_text(text: str, limit: int = TEXT_BYTES) -> list[str]:
     """`text` in pieces whose JSON takes at most `limit` bytes, cut where a reader would cut it;
     read in order they are the whole text."""
@@ -108,10 +114,14 @@ def _units(message: Message) -> list[Unit]:
 def _slices(unit: Unit, room: int) -> list[Unit]:
     """`unit` whole if it fits in `room` bytes, else in consecutive slices that each do."""
     slices: list[Unit] = [[]]
+    filled = 0
     for block in unit:
-        if slices[-1] and size(slices[-1] + [block]) > room:
+        block_size = size(block)
+        if slices[-1] and _list_size(filled + block_size, len(slices[-1]) + 1) > room:
             slices.append([])
+            filled = 0
         slices[-1].append(block)
+        filled += block_size
     return slices
 
 
@@ -128,10 +138,15 @@ def message_cards(message: Message, at_least: int = 1) -> list[dict[str, Any]]:
     stays on the card it was on when the new rendering shrank."""
     room = CARD_BYTES - size(_card([]))
     cards: list[list[Unit]] = [[]]
+    filled = blocks = 0
     for unit in _units(message):
-        if cards[-1] and size([block for u in cards[-1] for block in u] + unit) > room:
+        unit_size = sum(size(block) for block in unit)
+        if cards[-1] and _list_size(filled + unit_size, blocks + len(unit)) > room:
             cards.append([])
+            filled = blocks = 0
         cards[-1].append(unit)
+        filled += unit_size
+        blocks += len(unit)
     while len(cards) < at_least:
         splittable = [n for n, card in enumerate(cards) if len(card) > 1]
         if not splittable:

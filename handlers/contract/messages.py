@@ -152,6 +152,8 @@ def split_text(text: str, fits: Callable[[str], bool]) -> list[str]:
     """`text` in pieces that each `fits` (a platform's size limit), each cut after a line where one
     fits, else at the last space, else anywhere. Read in order, the pieces are the whole text;
     pieces of only white space are left out."""
+    if fits(text):
+        return [text] if text.strip() else []
     pieces: list[str] = []
     current: str | None = None
     for line in text.split("\n"):
