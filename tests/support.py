@@ -23,11 +23,14 @@ from handlers.contract.incoming import Actor, Command
 from handlers.contract.messages import Address, Message
 from handlers.contract.ports import FixedClock
 from handlers.router import handle
+from scheduler.dispatcher import Dispatcher
+from scheduler.pump import Pump
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Outbox, Person
 from storage.repositories.outbox import OutboxRows
 from storage.repositories.people import People
+from storage.states import OutboxStatus
 from storage.store import Store
 
 PLATFORM = "test"
@@ -154,3 +157,14 @@ async def find_person(s: AsyncSession, address: Address) -> Person | None:
 
 async def enqueue(s: AsyncSession, recipient: Person, message: Message, now: datetime, **options: Any) -> Outbox | None:
     return await OutboxRows(s).enqueue(recipient, message.to_json(), now, **options)
+
+
+async def drain_outbox(dispatcher: Dispatcher, db: Database, timeout: float = 30.0, pause: float = 0.1) -> None:
+    """Run the dispatcher's pump as the runner does (restarted after it goes idle) until every
+    outbox row is sent; fails after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while await db.count(Outbox, Outbox.status != OutboxStatus.SENT):
+        assert loop.time() < deadline, "the fan-out did not finish"
+        await Pump(dispatcher).run()
+        await asyncio.sleep(pause)

@@ -19,12 +19,11 @@ from bot.slack.adapter import SlackChat
 from bot.slack.web import Directory, make_client
 from handlers.contract.ports import SystemClock
 from scheduler.dispatcher import Dispatcher
-from scheduler.pump import Pump
 from storage.models import Outbox
 from storage.pacing_models import SendRate
 from storage.states import OutboxStatus
 from tests.slack.fake_slack import FakeSlack
-from tests.support import Database, migrate
+from tests.support import Database, drain_outbox, migrate
 
 TEAM = "T1"
 LIMIT_PER_MINUTE = 600  # 10 a second
@@ -40,16 +39,6 @@ def adapter(fake: FakeSlack) -> SlackChat:
     return SlackChat(client, Directory(client, token_for), workspace_rate=START_RATE, channel_rate=1.0)
 
 
-async def drain(dispatcher: Dispatcher, db: Database, timeout: float = 40.0) -> None:
-    """Run the pump as the runner does (restarted a second after it goes idle) until every row is sent."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while await db.count(Outbox, Outbox.status != OutboxStatus.SENT):
-        assert loop.time() < deadline, "the fan-out did not finish"
-        await Pump(dispatcher).run()
-        await asyncio.sleep(0.2)
-
-
 async def test_a_429_storm_and_a_500_burst_lose_nothing_and_the_rate_settles_under_the_limit(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/storm.db"
     await migrate(url)
@@ -63,7 +52,7 @@ async def test_a_429_storm_and_a_500_burst_lose_nothing_and_the_rate_settles_und
             fake.fail("chat.postMessage", status=429, times=6, retry_after=1, after=15)  # a storm on top of the limit
             fake.fail("chat.postMessage", status=500, times=4)  # then a burst of server errors
             dispatcher = Dispatcher(db.store, {"slack": adapter(fake)}, SystemClock())
-            await drain(dispatcher, db)
+            await drain_outbox(dispatcher, db, timeout=40.0, pause=0.2)
             await asyncio.sleep(0.5)
 
             delivered = Counter((c.params["channel"], c.params["text"]) for c in fake.calls_to("chat.postMessage"))

@@ -26,12 +26,11 @@ from bot.slack.web import Directory, make_client
 from handlers.contract.messages import Message
 from handlers.contract.ports import SystemClock
 from scheduler.dispatcher import Dispatcher
-from scheduler.pump import Pump
 from storage.models import ConversationRef, Outbox, Person
 from storage.states import OutboxOperation, OutboxStatus
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SlackHarness
-from tests.support import Database, migrate
+from tests.support import Database, drain_outbox, migrate
 
 TEAM = "T1"
 TOKEN = "xoxb-dms"
@@ -75,15 +74,6 @@ async def queue_again(db: Database, text: str) -> None:
         ])
 
 
-async def drain(dispatcher: Dispatcher, db: Database, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while await db.count(Outbox, Outbox.status != OutboxStatus.SENT):
-        assert loop.time() < deadline, "the fan-out did not finish"
-        await Pump(dispatcher).run()
-        await asyncio.sleep(0.1)
-
-
 def posts(fake: FakeSlack) -> Counter[tuple[str, str]]:
     return Counter((c.params["channel"], c.params["text"]) for c in fake.calls_to("chat.postMessage"))
 
@@ -91,11 +81,11 @@ def posts(fake: FakeSlack) -> Counter[tuple[str, str]]:
 async def test_a_dm_is_opened_once_and_a_restarted_process_posts_straight_into_it(world: tuple[FakeSlack, Database]) -> None:
     fake, db = world
     await queue_fanout(db.sessions, "slack", TEAM, 20, SystemClock().now())
-    await drain(a_process(fake, db), db)
+    await drain_outbox(a_process(fake, db), db)
     assert len(fake.calls_to("conversations.open")) == 20
 
     await queue_again(db, "the next morning")
-    await drain(a_process(fake, db), db)  # a restarted process: nothing in memory
+    await drain_outbox(a_process(fake, db), db)  # a restarted process: nothing in memory
 
     assert len(fake.calls_to("conversations.open")) == 20, "the kept DM channels were used"
     delivered = posts(fake)
@@ -108,11 +98,11 @@ async def test_a_dm_is_opened_once_and_a_restarted_process_posts_straight_into_i
 async def test_a_dm_slack_no_longer_knows_is_opened_again_once_and_the_message_goes_out(world: tuple[FakeSlack, Database]) -> None:
     fake, db = world
     await queue_fanout(db.sessions, "slack", TEAM, 5, SystemClock().now())
-    await drain(a_process(fake, db), db)
+    await drain_outbox(a_process(fake, db), db)
     fake.lost_dms.add(f"DU{TEAM}x3")
 
     await queue_again(db, "the next morning")
-    await drain(a_process(fake, db), db)
+    await drain_outbox(a_process(fake, db), db)
 
     opened = [c.params["users"] for c in fake.calls_to("conversations.open")]
     assert opened.count(f"U{TEAM}x3") == 2 and len(opened) == 6, opened
@@ -131,7 +121,7 @@ async def test_conversations_open_at_its_limit_holds_back_new_people_but_never_t
     await queue_fanout(db.sessions, "slack", TEAM, 30, SystemClock().now())
     dispatcher = a_process(fake, db, retries=0, open_rate=2.5)  # every 429 reaches the outbox
 
-    await drain(dispatcher, db)
+    await drain_outbox(dispatcher, db)
 
     refused = [c for c in fake.calls if c.status == 429]
     assert refused and all(c.method == "conversations.open" for c in refused)
